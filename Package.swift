@@ -1,0 +1,72 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "mingate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mingate", targets: ["mingate"]),
+        .library(name: "MingatePolicy", targets: ["MingatePolicy"]),
+        .library(name: "MingateLedger", targets: ["MingateLedger"]),
+        .library(name: "MingateGateway", targets: ["MingateGateway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Pure core: JSON, JSONPath, policy format and model, minimiser, transforms, decisions. No I/O.
+        .target(
+            name: "MingatePolicy",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The system SQLite (libsqlite3-dev); a thin module map, wrapped by MingateLedger.
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // Disclosure records, their encoding and the durable stores.
+        .target(
+            name: "MingateLedger",
+            dependencies: [
+                "MingatePolicy", "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The Hummingbird application: caller identity, routing, enforcement, forwarding.
+        .target(
+            name: "MingateGateway",
+            dependencies: [
+                "MingatePolicy", "MingateLedger",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "mingate",
+            dependencies: [
+                "MingatePolicy", "MingateLedger", "MingateGateway",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "MingatePolicyTests", dependencies: ["MingatePolicy"]),
+        .testTarget(name: "MingateLedgerTests", dependencies: ["MingateLedger"]),
+        .testTarget(
+            name: "MingateGatewayTests",
+            dependencies: [
+                "MingateGateway",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

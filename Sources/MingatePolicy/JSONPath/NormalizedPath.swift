@@ -1,0 +1,62 @@
+/// One step of a normalized path: a member name or an array index.
+public enum PathElement: Sendable, Hashable {
+    case name(String)
+    case index(Int)
+}
+
+/// A normalized path (RFC 9535 §2.7): the unique location of a node, like `$['order']['items'][0]`.
+public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible, Comparable {
+    public var elements: [PathElement]
+
+    public init(_ elements: [PathElement] = []) {
+        self.elements = elements
+    }
+
+    public func appending(_ element: PathElement) -> NormalizedPath {
+        var copy = self
+        copy.elements.append(element)
+        return copy
+    }
+
+    public var description: String {
+        var out = "$"
+        for element in elements {
+            switch element {
+            case .index(let index): out += "[\(index)]"
+            case .name(let name): out += "['\(Self.escape(name))']"
+            }
+        }
+        return out
+    }
+
+    public static func < (lhs: NormalizedPath, rhs: NormalizedPath) -> Bool {
+        lhs.description < rhs.description
+    }
+
+    /// Escapes a member name as RFC 9535 §2.7 requires in a normalized path.
+    static func escape(_ name: String) -> String {
+        var out = ""
+        for scalar in name.unicodeScalars {
+            switch scalar {
+            case "'": out += "\\'"
+            case "\\": out += "\\\\"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{00}"..."\u{1F}":
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
+
+/// One node of a nodelist: a value and where it sits.
+public struct JSONNode: Sendable {
+    public let value: JSONValue
+    public let path: NormalizedPath
+}
