@@ -114,6 +114,13 @@ struct IRegexp: @unchecked Sendable {
             case ".":
                 position += 1
                 return "[^\\n\\r]"
+            case "^":
+                // The compliance suite reads "^" and "$" as anchors; "$" is the strict end, not before a final newline.
+                position += 1
+                return "^"
+            case "$":
+                position += 1
+                return "\\z"
             case "[":
                 return characterClass()
             case "\\":
