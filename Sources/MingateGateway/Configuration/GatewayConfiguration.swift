@@ -1,0 +1,42 @@
+import Logging
+
+/// How one gateway runs. Every field has a default; only `main` decides where values come from (flags, a
+/// deployment file, the environment). Tests build one in code with port 0.
+public struct GatewayConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// Folder of `partners/<id>.yaml`.
+    public var partnersDirectory: String = "partners"
+    /// Folder of `policies/*.yaml`.
+    public var policiesDirectory: String = "policies"
+    /// Where the ledger lives: `sqlite:PATH`.
+    public var ledger: String = "sqlite:var/ledger.sqlite"
+    /// Partner id → base URL, replacing the partner file's (sandbox, staging).
+    public var baseURLOverrides: [String: String] = [:]
+    public var maxBodyBytes: Int = 1_048_576
+    public var maxJSONDepth: Int = 32
+    /// Larger partner responses are refused with `partner_response_too_large`.
+    public var maxResponseBytes: Int = 10_485_760
+    /// Where secret references (`env:NAME`) are looked up.
+    public var environment: [String: String] = [:]
+    /// Whether stand-in secrets (`sandbox:env:NAME`) fill in for secrets the environment lacks: `--sandbox` only.
+    public var sandboxSecrets: Bool = false
+    /// Extra callers beyond `policies/callers.yaml`: the sandbox's demo caller. Token → caller id.
+    public var extraCallers: [ExtraCaller] = []
+    public var logLevel: Logger.Level = .info
+
+    public init() {}
+
+    public struct ExtraCaller: Sendable {
+        public var id: String
+        public var token: String
+        /// nil means every purpose of every partner.
+        public var mayUse: [String: Set<String>]?
+
+        public init(id: String, token: String, mayUse: [String: Set<String>]? = nil) {
+            self.id = id
+            self.token = token
+            self.mayUse = mayUse
+        }
+    }
+}

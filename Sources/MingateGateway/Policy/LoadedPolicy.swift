@@ -1,0 +1,86 @@
+import Crypto
+import Foundation
+import MingatePolicy
+
+/// A policy ready to enforce: compiled, secrets resolved, partner base URLs settled.
+public struct LoadedPolicy: Sendable {
+    public let policy: PolicySet
+    public let enforcer: Enforcer
+
+    /// Reads, compiles and resolves; fails listing every problem.
+    public static func load(_ configuration: GatewayConfiguration) throws(GatewayError) -> LoadedPolicy {
+        let source = try PolicyFiles.read(
+            partners: configuration.partnersDirectory, policies: configuration.policiesDirectory)
+        let compiled: PolicySet
+        do {
+            compiled = try PolicyCompiler().compile(source)
+        } catch {
+            throw GatewayError(.policy, error.description)
+        }
+        let policy = try apply(configuration, to: compiled)
+        let resolver = SecretResolver(environment: configuration.environment, sandbox: configuration.sandboxSecrets)
+        var missing: [String] = []
+        func secret(_ reference: SecretReference, for use: String) -> String {
+            guard let value = resolver.resolve(reference) else {
+                missing.append("\(reference) (\(use))")
+                return ""
+            }
+            return value
+        }
+        let pseudonym = secret(policy.pseudonymKey, for: "pseudonym key")
+        let ledger = secret(policy.ledgerKey, for: "ledger key")
+        var credentials: [String: String] = [:]
+        for partner in policy.partners.values.sorted(by: { $0.id < $1.id }) {
+            guard let injection = partner.credentials else { continue }
+            credentials[partner.id] = injection.prefix + secret(injection.secret, for: "credentials of \(partner.id)")
+        }
+        guard missing.isEmpty else {
+            throw GatewayError(
+                .secrets,
+                "secrets not found (set them in the environment or the files named; `--sandbox` supplies stand-ins):\n"
+                    + missing.map { "  \($0)" }.joined(separator: "\n"))
+        }
+        let keys = EnforcerKeys(
+            pseudonym: SymmetricKey(data: Data(pseudonym.utf8)), ledger: SymmetricKey(data: Data(ledger.utf8)),
+            credentials: credentials)
+        let limits = Enforcer.Limits(maxBodyBytes: configuration.maxBodyBytes, maxJSONDepth: configuration.maxJSONDepth)
+        return LoadedPolicy(policy: policy, enforcer: Enforcer(policy: policy, keys: keys, limits: limits))
+    }
+
+    /// Base URL overrides and extra callers from the deployment; the policy's version covers them too.
+    static func apply(_ configuration: GatewayConfiguration, to policy: PolicySet) throws(GatewayError) -> PolicySet {
+        var partners = policy.partners
+        for (id, url) in configuration.baseURLOverrides.sorted(by: { $0.key < $1.key }) {
+            guard let partner = partners[id] else {
+                throw GatewayError(.configuration, "base URL override for unknown partner '\(id)'")
+            }
+            partners[id] = partner.withBaseURL(url)
+        }
+        var callers = policy.callers
+        for extra in configuration.extraCallers {
+            let mayUse = extra.mayUse ?? partners.mapValues { Set($0.purposes.keys) }
+            callers.append(
+                Caller(id: extra.id, tokenDigest: Array(SHA256.hash(data: Data(extra.token.utf8))), mayUse: mayUse))
+        }
+        var version = SHA256()
+        version.update(data: Data(policy.version.utf8))
+        for (id, url) in configuration.baseURLOverrides.sorted(by: { $0.key < $1.key }) {
+            version.update(data: Data("\n\(id)=\(url)".utf8))
+        }
+        for extra in configuration.extraCallers { version.update(data: Data("\ncaller=\(extra.id)".utf8)) }
+        let hex = version.finalize().map { String(format: "%02x", $0) }.joined()
+        return PolicySet(
+            partners: partners, callers: callers, categories: policy.categories, homeCountry: policy.homeCountry,
+            deny: policy.deny, pseudonymKey: policy.pseudonymKey, ledgerKey: policy.ledgerKey,
+            version: configuration.baseURLOverrides.isEmpty && configuration.extraCallers.isEmpty ? policy.version : hex,
+            warnings: policy.warnings)
+    }
+}
+
+extension Partner {
+    func withBaseURL(_ url: String) -> Partner {
+        Partner(
+            id: id, name: name, legalEntity: legalEntity, country: country, baseURL: url, tls: tls, timeouts: timeouts,
+            credentials: credentials, erasure: erasure, purposes: purposes)
+    }
+}

@@ -1,0 +1,56 @@
+import Hummingbird
+import Logging
+import MingateLedger
+import MingatePolicy
+import ServiceLifecycle
+
+/// A gateway ready to run: the policy loaded, the ledger open, the partner clients built, the server set up.
+/// Run `services` in one `ServiceGroup`; they shut down in reverse order, so the server drains its requests
+/// before the clients close and the ledger writer flushes last.
+public struct Gateway: Sendable {
+    public let policy: PolicyHolder
+    public let ledger: LedgerWriter
+    public let clients: PartnerClients
+    public let services: [any Service]
+
+    /// Builds everything or fails with a clear message: invalid policy, missing secret, unusable ledger.
+    public static func build(
+        _ configuration: GatewayConfiguration, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws(GatewayError) -> Gateway {
+        let loaded = try LoadedPolicy.load(configuration)
+        for warning in loaded.policy.warnings {
+            logger.warning("policy warning", metadata: ["policy.problem": "\(warning)"])
+        }
+        let store: any LedgerStore
+        do {
+            store = try LedgerURL(configuration.ledger).open()
+        } catch {
+            throw GatewayError(.ledger, error.description)
+        }
+        let ledger = LedgerWriter(store: store, logger: logger)
+        let clients = try PartnerClients(partners: Array(loaded.policy.partners.values))
+        let holder = PolicyHolder(loaded)
+        let responder = GatewayResponder(
+            policy: holder, ledger: ledger, clients: clients, maxResponseBytes: configuration.maxResponseBytes,
+            logger: logger)
+        let application = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        return Gateway(
+            policy: holder, ledger: ledger, clients: clients,
+            services: [LedgerService(writer: ledger), clients, application])
+    }
+}
+
+/// Runs the ledger writer as a service: on shutdown it writes what is queued, then stops.
+struct LedgerService: Service {
+    let writer: LedgerWriter
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await writer.close()
+    }
+}

@@ -1,0 +1,28 @@
+/// A ledger failure. Equal by code; the message is for operators and never holds a payload value.
+public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
+    public struct Code: RawRepresentable, Sendable, Hashable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        /// The store cannot be reached or opened.
+        public static let storeUnavailable = Code(rawValue: "store_unavailable")
+        /// A write or read failed (disk full, constraint, I/O error).
+        public static let storeFailed = Code(rawValue: "store_failed")
+        /// The writer is shutting down and takes no more entries.
+        public static let closed = Code(rawValue: "ledger_closed")
+        /// A ledger URL that names no known store.
+        public static let badURL = Code(rawValue: "bad_ledger_url")
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public static func == (lhs: LedgerError, rhs: LedgerError) -> Bool { lhs.code == rhs.code }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

@@ -1,0 +1,89 @@
+import Crypto
+import Foundation
+import MingatePolicy
+
+/// One entry of the disclosure ledger: a decision record or the outcome of a forwarded request.
+///
+/// `encoded` is the canonical encoding (`docs/ledger-format.md`): JSON, members sorted, no insignificant
+/// whitespace, numbers as integers, format version `v: 1`. The Merkle leaf is `SHA-256(0x00 ‖ encoded)`
+/// (RFC 6962 §2.1), so anyone holding the entries can recompute the tree.
+public struct LedgerEntry: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case disclosure, outcome
+    }
+
+    public let sequence: Int64
+    public let kind: Kind
+    /// RFC 3339 UTC time of the commit that wrote it.
+    public let recordedAt: String
+    public let requestID: String
+    public let encoded: [UInt8]
+
+    public init(sequence: Int64, kind: Kind, recordedAt: String, requestID: String, encoded: [UInt8]) {
+        self.sequence = sequence
+        self.kind = kind
+        self.recordedAt = recordedAt
+        self.requestID = requestID
+        self.encoded = encoded
+    }
+
+    /// The RFC 6962 leaf hash of this entry.
+    public var leafHash: [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: [0x00])
+        hasher.update(data: encoded)
+        return Array(hasher.finalize())
+    }
+
+    /// The entry's JSON, parsed.
+    public var document: JSONValue? { try? JSONParser(maxDepth: 16).parse(encoded) }
+}
+
+/// What the writer is asked to append, before it has a sequence number and a time.
+public enum LedgerDraft: Sendable {
+    case disclosure(Disclosure)
+    case outcome(Outcome)
+
+    var requestID: String {
+        switch self {
+        case .disclosure(let disclosure): disclosure.requestID
+        case .outcome(let outcome): outcome.requestID
+        }
+    }
+
+    var kind: LedgerEntry.Kind {
+        switch self {
+        case .disclosure: .disclosure
+        case .outcome: .outcome
+        }
+    }
+}
+
+/// What happened after a forwarded request: the partner's answer, or why there was none.
+public struct Outcome: Sendable, Equatable {
+    public var requestID: String
+    /// Sequence number of the decision record this outcome belongs to.
+    public var decisionSequence: Int64
+    public var partner: String
+    /// The partner's HTTP status, nil when it never answered.
+    public var status: Int?
+    public var bytesSent: Int
+    public var bytesReceived: Int
+    public var latencyMilliseconds: Int
+    /// A refusal code (`partner_timeout`, `partner_unreachable`…) when the call failed.
+    public var error: String?
+
+    public init(
+        requestID: String, decisionSequence: Int64, partner: String, status: Int?, bytesSent: Int, bytesReceived: Int,
+        latencyMilliseconds: Int, error: String?
+    ) {
+        self.requestID = requestID
+        self.decisionSequence = decisionSequence
+        self.partner = partner
+        self.status = status
+        self.bytesSent = bytesSent
+        self.bytesReceived = bytesReceived
+        self.latencyMilliseconds = latencyMilliseconds
+        self.error = error
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+
+/// The embedded ledger: one SQLite file in WAL mode with `synchronous=FULL`, so a commit is on disk when
+/// `append` returns. Entries cannot be updated or deleted through SQLite (triggers refuse it); tampering from
+/// outside is what `audit verify` finds.
+public final class SQLiteLedgerStore: LedgerStore {
+    private let database: SQLiteDatabase
+    private let insert: SQLiteDatabase.Statement
+    private var nextSequence: Int64
+
+    public static let schema = """
+        CREATE TABLE IF NOT EXISTS ledger_entries (
+            seq         INTEGER PRIMARY KEY,
+            kind        TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            request_id  TEXT NOT NULL,
+            partner     TEXT,
+            purpose     TEXT,
+            caller      TEXT,
+            subject_key TEXT,
+            decision    TEXT,
+            entry       BLOB NOT NULL,
+            leaf_hash   BLOB NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS ledger_entries_partner ON ledger_entries(partner, purpose);
+        CREATE INDEX IF NOT EXISTS ledger_entries_subject ON ledger_entries(subject_key);
+        CREATE INDEX IF NOT EXISTS ledger_entries_request ON ledger_entries(request_id);
+        CREATE TRIGGER IF NOT EXISTS ledger_entries_no_update BEFORE UPDATE ON ledger_entries
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS ledger_entries_no_delete BEFORE DELETE ON ledger_entries
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        """
+
+    public init(path: String) throws(LedgerError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        database = try SQLiteDatabase(path: path)
+        try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
+        try database.execute(Self.schema)
+        insert = try database.prepare(
+            """
+            INSERT INTO ledger_entries
+                (seq, kind, recorded_at, request_id, partner, purpose, caller, subject_key, decision, entry, leaf_hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let count = try database.prepare("SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_entries")
+        _ = try count.step()
+        nextSequence = count.int64(0)
+    }
+
+    public func append(_ drafts: [LedgerDraft], at time: Date) throws(LedgerError) -> [LedgerEntry] {
+        try database.execute("BEGIN IMMEDIATE")
+        var entries: [LedgerEntry] = []
+        entries.reserveCapacity(drafts.count)
+        do throws(LedgerError) {
+            var sequence = nextSequence
+            let recordedAt = LedgerEncoding.timestamp(time)
+            for draft in drafts {
+                let encoded = LedgerEncoding.encode(draft, sequence: sequence, at: time)
+                let entry = LedgerEntry(
+                    sequence: sequence, kind: draft.kind, recordedAt: recordedAt, requestID: draft.requestID, encoded: encoded)
+                insert.reset()
+                insert.bind(1, sequence)
+                insert.bind(2, draft.kind.rawValue)
+                insert.bind(3, recordedAt)
+                insert.bind(4, draft.requestID)
+                switch draft {
+                case .disclosure(let disclosure):
+                    insert.bind(5, disclosure.partner)
+                    insert.bind(6, disclosure.purpose)
+                    insert.bind(7, disclosure.caller)
+                    insert.bind(8, disclosure.subjectKey)
+                    insert.bind(9, disclosure.decision.rawValue)
+                case .outcome(let outcome):
+                    insert.bind(5, outcome.partner)
+                    for column in Int32(6)...9 { insert.bind(column, String?.none) }
+                }
+                insert.bind(10, encoded)
+                insert.bind(11, entry.leafHash)
+                _ = try insert.step()
+                entries.append(entry)
+                sequence += 1
+            }
+            try database.execute("COMMIT")
+            nextSequence = sequence
+            return entries
+        } catch {
+            insert.reset()
+            try? database.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    public func entries(in range: Range<Int64>) throws(LedgerError) -> [LedgerEntry] {
+        let query = try database.prepare(
+            "SELECT seq, kind, recorded_at, request_id, entry FROM ledger_entries WHERE seq >= ? AND seq < ? ORDER BY seq")
+        query.bind(1, range.lowerBound)
+        query.bind(2, range.upperBound)
+        var out: [LedgerEntry] = []
+        while try query.step() {
+            out.append(
+                LedgerEntry(
+                    sequence: query.int64(0), kind: LedgerEntry.Kind(rawValue: query.text(1) ?? "") ?? .disclosure,
+                    recordedAt: query.text(2) ?? "", requestID: query.text(3) ?? "", encoded: query.blob(4)))
+        }
+        return out
+    }
+
+    public func size() throws(LedgerError) -> Int64 {
+        let count = try database.prepare("SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_entries")
+        _ = try count.step()
+        return count.int64(0)
+    }
+}

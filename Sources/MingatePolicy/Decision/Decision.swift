@@ -1,0 +1,47 @@
+/// The gateway's verdict on one request. Both cases carry the disclosure that goes to the ledger.
+public enum Decision: Sendable {
+    case forward(OutboundRequest, Disclosure)
+    case refuse(Refusal, Disclosure)
+
+    public var disclosure: Disclosure {
+        switch self {
+        case .forward(_, let disclosure), .refuse(_, let disclosure): disclosure
+        }
+    }
+}
+
+/// The request as it will leave for the partner: minimised, with the partner's credentials.
+public struct OutboundRequest: Sendable {
+    public let partner: String
+    public let method: String
+    /// Absolute URL: the partner's base URL, the matched path, the minimised query.
+    public let url: String
+    public let headers: [(name: String, value: String)]
+    public let body: [UInt8]
+}
+
+/// A request as it reached the gateway, before anything is trusted.
+public struct InboundRequest: Sendable {
+    public let method: String
+    /// The raw request target: path and query, still percent-encoded.
+    public let target: String
+    public let headers: [(name: String, value: String)]
+    public let body: [UInt8]
+    /// The body was larger than the gateway reads; `body` is then empty and the request is refused.
+    public let bodyExceededLimit: Bool
+
+    public init(
+        method: String, target: String, headers: [(name: String, value: String)], body: [UInt8],
+        bodyExceededLimit: Bool = false
+    ) {
+        self.method = method
+        self.target = target
+        self.headers = headers
+        self.body = body
+        self.bodyExceededLimit = bodyExceededLimit
+    }
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name }?.value
+    }
+}

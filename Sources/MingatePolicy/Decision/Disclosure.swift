@@ -1,0 +1,39 @@
+/// What one decision discloses, or would have: the content of a ledger record, without sequence or time
+/// (the ledger adds those). Holds names, categories and keyed digests, never a personal value.
+public struct Disclosure: Sendable, Equatable {
+    public enum Outcome: String, Sendable {
+        case forward, refuse
+    }
+
+    public var requestID: String
+    public var caller: String?
+    public var partner: String?
+    public var partnerLegalEntity: String?
+    public var partnerCountry: String?
+    public var purpose: String?
+    public var legalBasis: String?
+    public var transferBasis: String?
+    /// Keyed hash of the data subject's id (`HMAC-SHA256(ledger key, id)`), never the id.
+    public var subjectKey: String?
+    /// The route template matched, like `POST /v2/charge`.
+    public var route: String?
+    public var method: String
+    public var disclosed: [DisclosedField]
+    public var withheld: [String]
+    public var policyVersion: String
+    /// Keyed digest of the exact outbound body, so a body can later be shown to be the one sent.
+    public var bodyDigest: String?
+    public var decision: Outcome
+    /// The refusal code, or `allowed`.
+    public var reason: String
+
+    public init(requestID: String, method: String, policyVersion: String) {
+        self.requestID = requestID
+        self.method = method
+        self.disclosed = []
+        self.withheld = []
+        self.policyVersion = policyVersion
+        self.decision = .refuse
+        self.reason = "unset"
+    }
+}

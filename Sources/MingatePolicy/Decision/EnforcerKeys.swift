@@ -1,0 +1,17 @@
+import Crypto
+
+/// The secrets an `Enforcer` needs, resolved by the edge from the policy's references.
+public struct EnforcerKeys: Sendable {
+    /// Master key for pseudonyms; each partner gets a key derived from it.
+    public let pseudonym: SymmetricKey
+    /// Key for subject keys and body digests in the ledger.
+    public let ledger: SymmetricKey
+    /// Partner id → the full value of its credential header.
+    public let credentials: [String: String]
+
+    public init(pseudonym: SymmetricKey, ledger: SymmetricKey, credentials: [String: String]) {
+        self.pseudonym = pseudonym
+        self.ledger = ledger
+        self.credentials = credentials
+    }
+}

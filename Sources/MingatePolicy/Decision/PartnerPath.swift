@@ -1,0 +1,99 @@
+/// The request target `/p/{partner}/{purpose}/{rest…}?{query}`, checked so that no spelling of a path can
+/// escape the declared route templates: dot segments (also as `%2e`), empty segments (`//`), encoded slashes
+/// and backslashes and control characters are refused, not normalised.
+public struct PartnerPath: Sendable, Equatable {
+    public let partner: String
+    public let purpose: String
+    /// The partner path's segments, percent-decoded and checked.
+    public let segments: [String]
+    /// The raw query string (without `?`), nil when there is none.
+    public let query: Substring?
+
+    public static let prefix = "/p/"
+
+    public static func parse(_ target: String) throws(Refusal) -> PartnerPath {
+        let pathPart: Substring
+        var query: Substring?
+        if let mark = target.firstIndex(of: "?") {
+            pathPart = target[..<mark]
+            query = target[target.index(after: mark)...]
+        } else {
+            pathPart = Substring(target)
+        }
+        if pathPart.contains("#") { throw Refusal(.badPath, "a fragment is not allowed in a request target") }
+        guard pathPart.hasPrefix(prefix) else { throw Refusal(.notFound, "partner calls go to /p/{partner}/{purpose}/{path}") }
+        let raw = pathPart.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+        guard raw.count >= 2 else { throw Refusal(.badPath, "the path names a partner and a purpose") }
+        var decoded: [String] = []
+        for (offset, segment) in raw.enumerated() {
+            // A single trailing slash after the purpose means the partner's root path.
+            if segment.isEmpty && offset == raw.count - 1 && offset == 2 { break }
+            decoded.append(try checkSegment(segment))
+        }
+        guard decoded.count >= 2 else { throw Refusal(.badPath, "the path names a partner and a purpose") }
+        return PartnerPath(partner: decoded[0], purpose: decoded[1], segments: Array(decoded.dropFirst(2)), query: query)
+    }
+
+    static func checkSegment(_ segment: Substring) throws(Refusal) -> String {
+        if segment.isEmpty { throw Refusal(.badPath, "empty path segment ('//')") }
+        let lower = segment.lowercased()
+        if lower.contains("%2f") || lower.contains("%5c") || segment.contains("\\") {
+            throw Refusal(.badPath, "encoded slash or backslash in the path")
+        }
+        guard let text = FormEncoding.unescapePath(segment) else {
+            throw Refusal(.badPath, "invalid percent-encoding in the path")
+        }
+        if text == "." || text == ".." { throw Refusal(.badPath, "dot segment in the path") }
+        if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0 == "/" }) {
+            throw Refusal(.badPath, "control character in the path")
+        }
+        return text
+    }
+
+    /// The partner path re-encoded for the outbound request.
+    public var encodedPartnerPath: String {
+        segments.isEmpty ? "/" : "/" + segments.map(FormEncoding.escapePathSegment).joined(separator: "/")
+    }
+}
+
+extension FormEncoding {
+    /// Percent-decodes a path segment (`+` stays `+`); nil on a broken escape or non-UTF-8 result.
+    static func unescapePath(_ text: Substring) -> String? {
+        guard text.contains("%") else { return String(text) }
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%") {
+                guard let high = iterator.next().flatMap(hex), let low = iterator.next().flatMap(hex) else { return nil }
+                bytes.append(high << 4 | low)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    /// Percent-encodes a path segment, leaving unreserved characters and `:@!$&'()*+,;=` alone.
+    static func escapePathSegment(_ text: String) -> String {
+        let allowed = Set(":@!$&'()*+,;=".utf8)
+        let digits = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                out.append(byte)
+            default:
+                if allowed.contains(byte) {
+                    out.append(byte)
+                } else {
+                    out.append(UInt8(ascii: "%"))
+                    out.append(digits[Int(byte >> 4)])
+                    out.append(digits[Int(byte & 0xF)])
+                }
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

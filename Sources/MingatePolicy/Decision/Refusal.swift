@@ -1,0 +1,65 @@
+/// Why the gateway will not forward a request: a stable code for programs, a status, a message for people.
+/// Equal by code. Messages never carry a payload value.
+public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public static func == (lhs: Refusal, rhs: Refusal) -> Bool { lhs.code == rhs.code }
+
+    public var status: Int { code.status }
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    /// The stable error codes, each with its HTTP status. The README lists them.
+    public struct Code: RawRepresentable, Sendable, Hashable {
+        public let rawValue: String
+        public let status: Int
+
+        public init?(rawValue: String) {
+            guard let known = Self.all.first(where: { $0.rawValue == rawValue }) else { return nil }
+            self = known
+        }
+
+        init(_ rawValue: String, _ status: Int) {
+            self.rawValue = rawValue
+            self.status = status
+        }
+
+        public static let unauthenticated = Code("unauthenticated", 401)
+        public static let callerNotAllowed = Code("caller_not_allowed", 403)
+        public static let badPath = Code("bad_path", 400)
+        public static let unknownPartner = Code("unknown_partner", 404)
+        public static let unknownPurpose = Code("unknown_purpose", 404)
+        public static let routeNotAllowed = Code("route_not_allowed", 403)
+        public static let unsupportedMediaType = Code("unsupported_media_type", 415)
+        public static let contentTypeMismatch = Code("content_type_mismatch", 400)
+        public static let bodyTooLarge = Code("body_too_large", 413)
+        public static let malformedJSON = Code("malformed_json", 400)
+        public static let duplicateKey = Code("duplicate_key", 400)
+        public static let jsonTooDeep = Code("json_too_deep", 400)
+        public static let invalidUTF8 = Code("invalid_utf8", 400)
+        public static let malformedForm = Code("malformed_form", 400)
+        public static let malformedMultipart = Code("malformed_multipart", 400)
+        public static let malformedQuery = Code("malformed_query", 400)
+        public static let partTypeNotAllowed = Code("part_type_not_allowed", 415)
+        public static let partTooLarge = Code("part_too_large", 413)
+        public static let transformFailed = Code("transform_failed", 422)
+        public static let ledgerUnavailable = Code("ledger_unavailable", 503)
+        public static let partnerUnreachable = Code("partner_unreachable", 502)
+        public static let partnerTimeout = Code("partner_timeout", 504)
+        public static let partnerResponseTooLarge = Code("partner_response_too_large", 502)
+        public static let notFound = Code("not_found", 404)
+
+        public static let all: [Code] = [
+            .unauthenticated, .callerNotAllowed, .badPath, .unknownPartner, .unknownPurpose, .routeNotAllowed,
+            .unsupportedMediaType, .contentTypeMismatch, .bodyTooLarge, .malformedJSON, .duplicateKey, .jsonTooDeep,
+            .invalidUTF8, .malformedForm, .malformedMultipart, .malformedQuery, .partTypeNotAllowed, .partTooLarge,
+            .transformFailed, .ledgerUnavailable, .partnerUnreachable, .partnerTimeout, .partnerResponseTooLarge,
+            .notFound,
+        ]
+    }
+}

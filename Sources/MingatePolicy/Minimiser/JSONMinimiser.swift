@@ -1,0 +1,161 @@
+/// Keeps the parts of a JSON document an allowlist selects, transformed as it says, and drops the rest.
+///
+/// A selected node is kept whole (with its transform); its ancestors are kept only as containers, without their
+/// other members; arrays keep the selected elements in their original order. Member names on the deny list are
+/// dropped at any depth, even inside a subtree kept whole. See `docs/allowlists.md`.
+public struct JSONMinimiser: Sendable {
+    public let rules: [JSONRule]
+    public let deny: DenyList
+
+    public init(rules: [JSONRule], deny: DenyList) {
+        self.rules = rules
+        self.deny = deny
+    }
+
+    /// A node of the tree of kept paths: either selected (kept whole, with a rule) or a container on the way.
+    final class KeepNode {
+        var rule: JSONRule?
+        var children: [PathElement: KeepNode] = [:]
+    }
+
+    public func minimise(_ document: JSONValue, with transformer: Transformer) throws(TransformFailure)
+        -> Minimised<JSONValue>
+    {
+        let root = KeepNode()
+        for rule in rules {
+            for node in rule.query.select(in: document) {
+                var current = root
+                for element in node.path.elements {
+                    if let next = current.children[element] {
+                        current = next
+                    } else {
+                        let next = KeepNode()
+                        current.children[element] = next
+                        current = next
+                    }
+                }
+                // The first rule that selects a node decides its transform; lint reports the overlap.
+                if current.rule == nil { current.rule = rule }
+            }
+        }
+        var result = Minimised<JSONValue>(output: .object(JSONObject()), disclosed: [], withheld: [])
+        if let rule = root.rule {
+            result.output = try keepWhole(document, rule: rule, node: root, path: NormalizedPath(), transformer, &result)
+        } else if let output = try keepContainer(document, node: root, path: NormalizedPath(), transformer, &result) {
+            result.output = output
+        } else {
+            result.output = document.isContainer ? Self.empty(like: document) : .object(JSONObject())
+            if !document.isContainer { result.withheld.append("$") }
+        }
+        return result
+    }
+
+    static func empty(like value: JSONValue) -> JSONValue {
+        if case .array = value { return .array([]) }
+        return .object(JSONObject())
+    }
+
+    /// A container that is only on the way to selected nodes: keeps the selected children, drops the others.
+    private func keepContainer(
+        _ value: JSONValue, node: KeepNode, path: NormalizedPath, _ transformer: Transformer,
+        _ result: inout Minimised<JSONValue>
+    ) throws(TransformFailure) -> JSONValue? {
+        switch value {
+        case .object(let object):
+            var out = JSONObject()
+            for member in object.members {
+                let childPath = path.appending(.name(member.name))
+                guard let child = node.children[.name(member.name)], !deny.denies(member.name) else {
+                    result.withheld.append(childPath.description)
+                    continue
+                }
+                if let rule = child.rule {
+                    out[member.name] = try keepWhole(member.value, rule: rule, node: child, path: childPath, transformer, &result)
+                } else if let kept = try keepContainer(member.value, node: child, path: childPath, transformer, &result) {
+                    out[member.name] = kept
+                }
+            }
+            return .object(out)
+        case .array(let elements):
+            var out: [JSONValue] = []
+            for (index, element) in elements.enumerated() {
+                let childPath = path.appending(.index(index))
+                guard let child = node.children[.index(index)] else {
+                    result.withheld.append(childPath.description)
+                    continue
+                }
+                if let rule = child.rule {
+                    out.append(try keepWhole(element, rule: rule, node: child, path: childPath, transformer, &result))
+                } else if let kept = try keepContainer(element, node: child, path: childPath, transformer, &result) {
+                    out.append(kept)
+                }
+            }
+            return .array(out)
+        default:
+            return nil
+        }
+    }
+
+    /// A selected node: transformed as its rule says, or kept whole minus denied names and with any deeper rules.
+    private func keepWhole(
+        _ value: JSONValue, rule: JSONRule, node: KeepNode, path: NormalizedPath, _ transformer: Transformer,
+        _ result: inout Minimised<JSONValue>
+    ) throws(TransformFailure) -> JSONValue {
+        result.disclosed.append(
+            DisclosedField(path: path.description, category: rule.category, transform: rule.transform.description))
+        guard case .keep = rule.transform else {
+            do {
+                return try transformer.apply(rule.transform, to: value)
+            } catch {
+                throw TransformFailure(path: path.description, transform: rule.transform, typeName: value.typeName)
+            }
+        }
+        return try keepSubtree(value, node: node, path: path, transformer, &result)
+    }
+
+    private func keepSubtree(
+        _ value: JSONValue, node: KeepNode?, path: NormalizedPath, _ transformer: Transformer,
+        _ result: inout Minimised<JSONValue>
+    ) throws(TransformFailure) -> JSONValue {
+        switch value {
+        case .object(let object):
+            var out = JSONObject()
+            for member in object.members {
+                let childPath = path.appending(.name(member.name))
+                if deny.denies(member.name) {
+                    result.withheld.append(childPath.description)
+                    continue
+                }
+                let child = node?.children[.name(member.name)]
+                if let child, let rule = child.rule, rule.transform != .keep {
+                    out[member.name] = try keepWhole(member.value, rule: rule, node: child, path: childPath, transformer, &result)
+                } else {
+                    out[member.name] = try keepSubtree(member.value, node: child, path: childPath, transformer, &result)
+                }
+            }
+            return .object(out)
+        case .array(let elements):
+            var out: [JSONValue] = []
+            out.reserveCapacity(elements.count)
+            for (index, element) in elements.enumerated() {
+                let childPath = path.appending(.index(index))
+                let child = node?.children[.index(index)]
+                if let child, let rule = child.rule, rule.transform != .keep {
+                    out.append(try keepWhole(element, rule: rule, node: child, path: childPath, transformer, &result))
+                } else {
+                    out.append(try keepSubtree(element, node: child, path: childPath, transformer, &result))
+                }
+            }
+            return .array(out)
+        default:
+            return value
+        }
+    }
+}
+
+/// A transform met a value it cannot handle; the request is refused rather than sent untransformed.
+public struct TransformFailure: Error, Sendable {
+    public let path: String
+    public let transform: Transform
+    public let typeName: String
+}

@@ -1,0 +1,18 @@
+/// An internal service allowed to call partners through the gateway.
+public struct Caller: Sendable {
+    public let id: String
+    /// SHA-256 of the caller's bearer token; the token itself is never stored.
+    public let tokenDigest: [UInt8]
+    /// Partner id → the purposes this caller may use with it.
+    public let mayUse: [String: Set<String>]
+
+    public init(id: String, tokenDigest: [UInt8], mayUse: [String: Set<String>]) {
+        self.id = id
+        self.tokenDigest = tokenDigest
+        self.mayUse = mayUse
+    }
+
+    public func mayUse(partner: String, purpose: String) -> Bool {
+        mayUse[partner]?.contains(purpose) ?? false
+    }
+}

@@ -1,0 +1,7 @@
+/// A kind of data (`contact.phone`, `identity.nik`, `biometric.face`…). Sensitive categories are the
+/// "specific" personal data of UU PDP Pasal 4(2): biometric, financial, children's data and the like.
+public struct DataCategory: Sendable, Hashable {
+    public let id: String
+    public let description: String
+    public let sensitive: Bool
+}

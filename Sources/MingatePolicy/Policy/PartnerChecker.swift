@@ -1,0 +1,218 @@
+import Foundation
+import Yams
+
+/// Checks and converts one partner file, collecting problems with their lines.
+struct PartnerChecker {
+    let file: String
+    let node: Node
+    let categories: [String: DataCategory]
+    let deny: DenyList
+    let homeCountry: String
+    var problems: [PolicyProblem] = []
+
+    init(file: String, node: Node, categories: [String: DataCategory], deny: DenyList, homeCountry: String) {
+        self.file = file
+        self.node = node
+        self.categories = categories
+        self.deny = deny
+        self.homeCountry = homeCountry
+    }
+
+    mutating func error(_ place: String, _ message: String) {
+        problems.append(PolicyProblem(.error, file: file, line: node.line(at: place), place: place, message: message))
+    }
+
+    mutating func warning(_ place: String, _ message: String) {
+        problems.append(PolicyProblem(.warning, file: file, line: node.line(at: place), place: place, message: message))
+    }
+
+    mutating func partner(_ raw: RawPartner) -> Partner? {
+        let before = problems.filter { $0.severity == .error }.count
+        if !raw.id.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }) || raw.id.isEmpty {
+            error("id", "a partner id is lowercase letters, digits and '-'")
+        }
+        let legalEntity = raw.legal_entity ?? ""
+        if legalEntity.isEmpty { error("legal_entity", "every partner names its legal entity") }
+        let country = raw.country ?? ""
+        if !PolicyCompiler.isCountryCode(country) { error("country", "country must be an ISO 3166-1 alpha-2 code like 'ID'") }
+        let baseURL = raw.base_url ?? ""
+        if let url = URL(string: baseURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil,
+            url.query == nil
+        {
+            if scheme == "http" { warning("base_url", "plain http: data would cross the network unencrypted") }
+        } else {
+            error("base_url", "base_url must be an absolute http(s) URL without a query")
+        }
+        var credentials: CredentialInjection?
+        if let raw = raw.credentials {
+            let header = raw.header ?? "Authorization"
+            if let secretText = raw.secret, let secret = SecretReference(secretText) {
+                credentials = CredentialInjection(header: header, prefix: raw.prefix ?? "", secret: secret)
+            } else {
+                error("credentials.secret", "a secret reference is 'env:NAME' or 'file:PATH' (never the secret itself)")
+            }
+        }
+        var erasure = ErasureChannel.none
+        if let endpoint = raw.erasure?.endpoint {
+            let method = (endpoint.method ?? "POST").uppercased()
+            guard let path = endpoint.path, path.hasPrefix("/") else {
+                error("erasure.endpoint.path", "an erasure endpoint needs a path starting with '/'")
+                return nil
+            }
+            erasure = .endpoint(method: method, path: path)
+        } else if let contact = raw.erasure?.contact, !contact.isEmpty {
+            erasure = .contact(contact)
+        } else {
+            warning("erasure", "no erasure endpoint or contact: erasure requests cannot reach this partner")
+        }
+        let connect = raw.timeouts?.connect_ms ?? 2_000
+        let request = raw.timeouts?.request_ms ?? 15_000
+        if connect <= 0 || request <= 0 { error("timeouts", "timeouts must be positive") }
+
+        var purposes: [String: Purpose] = [:]
+        let rawPurposes = raw.purposes ?? [:]
+        if rawPurposes.isEmpty { error("purposes", "a partner has at least one purpose") }
+        for (id, rawPurpose) in rawPurposes.sorted(by: { $0.key < $1.key }) {
+            if let purpose = self.purpose(id, rawPurpose, crossBorder: country != homeCountry) { purposes[id] = purpose }
+        }
+        guard problems.filter({ $0.severity == .error }).count == before else { return nil }
+        return Partner(
+            id: raw.id, name: raw.name ?? raw.id, legalEntity: legalEntity, country: country, baseURL: baseURL,
+            tls: TLSSettings(caFile: raw.tls?.ca_file, verify: raw.tls?.verify ?? true),
+            timeouts: Timeouts(connectMilliseconds: connect, requestMilliseconds: request),
+            credentials: credentials, erasure: erasure, purposes: purposes)
+    }
+
+    mutating func purpose(_ id: String, _ raw: RawPurpose, crossBorder: Bool) -> Purpose? {
+        let place = "purposes.\(id)"
+        guard let basisText = raw.legal_basis, let basis = LegalBasis(rawValue: basisText) else {
+            error(place + ".legal_basis", "legal_basis must be one of: " + LegalBasis.allCases.map(\.rawValue).joined(separator: ", "))
+            return nil
+        }
+        var transfer: TransferBasis?
+        if let text = raw.transfer_basis {
+            transfer = TransferBasis(rawValue: text)
+            if transfer == nil {
+                error(place + ".transfer_basis", "transfer_basis must be one of: " + TransferBasis.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+        }
+        if crossBorder && transfer == nil {
+            error(place + ".transfer_basis", "the partner is outside \(homeCountry): each purpose needs a transfer_basis")
+        }
+        var routes: [RouteTemplate] = []
+        for (offset, text) in (raw.routes ?? []).enumerated() {
+            switch RouteTemplate.parse(text) {
+            case .success(let route): routes.append(route)
+            case .failure(let failure): error("\(place).routes[\(offset)]", failure.message)
+            }
+        }
+        if routes.isEmpty { error(place + ".routes", "a purpose declares at least one route") }
+
+        var subject = SubjectSource.header("x-mingate-subject")
+        if let header = raw.subject?.header {
+            subject = .header(header.lowercased())
+        } else if let path = raw.subject?.json {
+            do throws(JSONPathError) {
+                let query = try JSONPathQuery(path)
+                if !query.isSingular { error(place + ".subject.json", "the subject path must be singular (names and indices only)") }
+                subject = .json(query)
+            } catch {
+                self.error(place + ".subject.json", "invalid JSONPath: \(error)")
+            }
+        }
+
+        var json: [JSONRule]?
+        if let rules = raw.body?.json {
+            json = []
+            for (offset, rule) in rules.enumerated() {
+                let rulePlace = "\(place).body.json[\(offset)]"
+                let query: JSONPathQuery
+                do throws(JSONPathError) {
+                    query = try JSONPathQuery(rule.path)
+                } catch {
+                    self.error(rulePlace + ".path", "invalid JSONPath '\(rule.path)': \(error)")
+                    continue
+                }
+                if query.hasDescendantSegment {
+                    warning(rulePlace + ".path", "'..' selects at every depth; an allowlist rarely means that")
+                }
+                if let lastName = Self.lastName(of: query), deny.denies(lastName) {
+                    error(rulePlace + ".path", "'\(lastName)' is on the global deny list and is never disclosed")
+                }
+                guard let (category, transform) = field(rulePlace, rule.category, rule.transform, rule.justification ?? raw.justification, basis) else { continue }
+                json?.append(JSONRule(query: query, category: category, transform: transform))
+            }
+        }
+        let form = raw.body?.form.map { fields(place + ".body.form", $0, basis, raw.justification) }
+        var multipart: [PartRule]?
+        if let parts = raw.body?.multipart {
+            multipart = []
+            for (offset, part) in parts.enumerated() {
+                let partPlace = "\(place).body.multipart[\(offset)]"
+                if deny.denies(part.name) { error(partPlace + ".name", "'\(part.name)' is on the global deny list"); continue }
+                guard let (category, transform) = field(partPlace, part.category, part.transform, part.justification ?? raw.justification, basis) else { continue }
+                let maxBytes = part.max_bytes ?? 1_048_576
+                if maxBytes <= 0 { error(partPlace + ".max_bytes", "max_bytes must be positive") }
+                multipart?.append(PartRule(name: part.name, category: category, transform: transform,
+                    contentTypes: (part.content_types ?? []).map { $0.lowercased() }, maxBytes: maxBytes))
+            }
+        }
+        let query = fields(place + ".query", raw.query ?? [], basis, raw.justification)
+        let headers = fields(place + ".headers", raw.headers ?? [], basis, raw.justification).map {
+            FieldRule(name: $0.name.lowercased(), category: $0.category, transform: $0.transform)
+        }
+        for (offset, header) in headers.enumerated() where Self.neverForwardedHeaders.contains(header.name) {
+            error("\(place).headers[\(offset)]", "'\(header.name)' is never forwarded (hop-by-hop, cookie or set by the gateway)")
+        }
+        return Purpose(
+            id: id, description: raw.description ?? "", legalBasis: basis, transferBasis: transfer, routes: routes,
+            subject: subject, body: BodyPolicy(json: json, form: form, multipart: multipart), query: query,
+            headers: headers)
+    }
+
+    /// Headers that never pass whatever a partner file says.
+    static let neverForwardedHeaders: Set<String> = [
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+        "transfer-encoding", "upgrade", "host", "content-length", "cookie", "set-cookie", "authorization",
+        "x-mingate-subject", "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip",
+    ]
+
+    mutating func fields(_ place: String, _ raw: [RawField], _ basis: LegalBasis, _ purposeJustification: String?) -> [FieldRule] {
+        var out: [FieldRule] = []
+        for (offset, field) in raw.enumerated() {
+            let fieldPlace = "\(place)[\(offset)]"
+            if deny.denies(field.name) { error(fieldPlace + ".name", "'\(field.name)' is on the global deny list and is never disclosed"); continue }
+            guard let (category, transform) = self.field(fieldPlace, field.category, field.transform, field.justification ?? purposeJustification, basis) else { continue }
+            out.append(FieldRule(name: field.name, category: category, transform: transform))
+        }
+        return out
+    }
+
+    /// Checks a field's category and transform; sensitive categories need a written justification.
+    mutating func field(_ place: String, _ category: String?, _ transform: String?, _ justification: String?, _ basis: LegalBasis) -> (String, Transform)? {
+        guard let category, !category.isEmpty else {
+            error(place + ".category", "every allowed field names its data category")
+            return nil
+        }
+        guard let known = categories[category] else {
+            error(place + ".category", "unknown category '\(category)' (see policies/categories.yaml)")
+            return nil
+        }
+        let parsed = Transform(spelling: transform ?? "keep")
+        guard let parsed else {
+            error(place + ".transform", "unknown transform '\(transform ?? "")'; one of keep, mask(N), card, pseudonym, year, year-month, truncate(N)")
+            return nil
+        }
+        if known.sensitive && (justification ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            error(place + ".justification", "'\(category)' is sensitive (specific) data: write why this partner needs it")
+        }
+        return (category, parsed)
+    }
+
+    static func lastName(of query: JSONPathQuery) -> String? {
+        guard case .child(let selectors)? = query.segments.last, selectors.count == 1,
+            case .name(let name) = selectors[0]
+        else { return nil }
+        return name
+    }
+}

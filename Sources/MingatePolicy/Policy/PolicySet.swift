@@ -1,0 +1,62 @@
+/// Everything the gateway enforces, loaded whole and valid, or not at all.
+public struct PolicySet: Sendable {
+    public let partners: [String: Partner]
+    public let callers: [Caller]
+    public let categories: [String: DataCategory]
+    public let homeCountry: String
+    /// Member, field and header names never disclosed, whatever a partner file says; compared by `DenyList`.
+    public let deny: DenyList
+    public let pseudonymKey: SecretReference
+    public let ledgerKey: SecretReference
+    /// SHA-256 over every policy file, in path order: which policy a decision was made under.
+    public let version: String
+    /// Problems that did not stop loading (a descendant segment in an allowlist, say).
+    public let warnings: [PolicyProblem]
+
+    public init(
+        partners: [String: Partner], callers: [Caller], categories: [String: DataCategory], homeCountry: String,
+        deny: DenyList, pseudonymKey: SecretReference, ledgerKey: SecretReference, version: String,
+        warnings: [PolicyProblem]
+    ) {
+        self.partners = partners
+        self.callers = callers
+        self.categories = categories
+        self.homeCountry = homeCountry
+        self.deny = deny
+        self.pseudonymKey = pseudonymKey
+        self.ledgerKey = ledgerKey
+        self.version = version
+        self.warnings = warnings
+    }
+
+    public func partner(_ id: String) -> Partner? { partners[id] }
+}
+
+/// Names that are never disclosed: CVV, passwords, OTPs, PINs. Compared ignoring case, `_` and `-`, so
+/// `card_CVV`-style variants of a listed word are caught as well as `cvv` itself.
+public struct DenyList: Sendable {
+    public let words: [String]
+
+    public init(words: [String]) {
+        self.words = words.map(Self.fold)
+    }
+
+    /// Whether a member, field or header name is denied: equal to a listed word, or ending in `_word`/`-word`.
+    public func denies(_ name: String) -> Bool {
+        let folded = Self.fold(name)
+        for word in words {
+            if folded == word { return true }
+            if folded.hasSuffix(word) {
+                let lower = name.lowercased()
+                if lower.hasSuffix("_" + word) || lower.hasSuffix("-" + word) || lower.hasSuffix("." + word) {
+                    return true
+                }
+            }
+        }
+        return false
+    }
+
+    static func fold(_ name: String) -> String {
+        String(name.lowercased().filter { $0 != "_" && $0 != "-" })
+    }
+}

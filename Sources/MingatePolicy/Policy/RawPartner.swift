@@ -1,0 +1,118 @@
+/// A partner file exactly as written (`partners/<id>.yaml`): strings and lists, nothing checked yet.
+/// `PolicyCompiler` turns it into a `Partner` or a list of problems.
+struct RawPartner: Decodable {
+    var id: String
+    var name: String?
+    var legal_entity: String?
+    var country: String?
+    var base_url: String?
+    var tls: RawTLS?
+    var timeouts: RawTimeouts?
+    var credentials: RawCredentials?
+    var erasure: RawErasure?
+    var purposes: [String: RawPurpose]?
+
+    static let schema = YAMLSchema.object([
+        "id": .scalar, "name": .scalar, "legal_entity": .scalar, "country": .scalar, "base_url": .scalar,
+        "tls": .object(["ca_file": .scalar, "verify": .scalar]),
+        "timeouts": .object(["connect_ms": .scalar, "request_ms": .scalar]),
+        "credentials": .object(["header": .scalar, "prefix": .scalar, "secret": .scalar]),
+        "erasure": .object([
+            "contact": .scalar, "endpoint": .object(["method": .scalar, "path": .scalar]),
+        ]),
+        "purposes": .map(RawPurpose.schema),
+    ])
+}
+
+struct RawTLS: Decodable {
+    var ca_file: String?
+    var verify: Bool?
+}
+
+struct RawTimeouts: Decodable {
+    var connect_ms: Int?
+    var request_ms: Int?
+}
+
+struct RawCredentials: Decodable {
+    var header: String?
+    var prefix: String?
+    var secret: String?
+}
+
+struct RawErasure: Decodable {
+    var contact: String?
+    var endpoint: RawEndpoint?
+}
+
+struct RawEndpoint: Decodable {
+    var method: String?
+    var path: String?
+}
+
+struct RawPurpose: Decodable {
+    var description: String?
+    var legal_basis: String?
+    var transfer_basis: String?
+    var justification: String?
+    var subject: RawSubject?
+    var routes: [String]?
+    var body: RawBody?
+    var query: [RawField]?
+    var headers: [RawField]?
+
+    static let fieldSchema = YAMLSchema.object([
+        "name": .scalar, "category": .scalar, "transform": .scalar, "justification": .scalar,
+    ])
+    static let schema = YAMLSchema.object([
+        "description": .scalar, "legal_basis": .scalar, "transfer_basis": .scalar, "justification": .scalar,
+        "subject": .object(["header": .scalar, "json": .scalar]),
+        "routes": .list(.scalar),
+        "body": .object([
+            "json": .list(
+                .object(["path": .scalar, "category": .scalar, "transform": .scalar, "justification": .scalar])),
+            "form": .list(fieldSchema),
+            "multipart": .list(
+                .object([
+                    "name": .scalar, "category": .scalar, "transform": .scalar, "justification": .scalar,
+                    "content_types": .list(.scalar), "max_bytes": .scalar,
+                ])),
+        ]),
+        "query": .list(fieldSchema),
+        "headers": .list(fieldSchema),
+    ])
+}
+
+struct RawSubject: Decodable {
+    var header: String?
+    var json: String?
+}
+
+struct RawBody: Decodable {
+    var json: [RawJSONRule]?
+    var form: [RawField]?
+    var multipart: [RawPart]?
+}
+
+struct RawJSONRule: Decodable {
+    var path: String
+    var category: String?
+    var transform: String?
+    var justification: String?
+}
+
+struct RawField: Decodable {
+    var name: String
+    var category: String?
+    var transform: String?
+    var justification: String?
+}
+
+struct RawPart: Decodable {
+    var name: String
+    var category: String?
+    var transform: String?
+    var justification: String?
+    var content_types: [String]?
+    var max_bytes: Int?
+}

@@ -1,0 +1,48 @@
+/// `policies/gateway.yaml` as written: what holds across partners.
+struct RawGatewayPolicy: Decodable {
+    var home_country: String?
+    var deny: [String]?
+    var keys: RawKeys?
+
+    static let schema = YAMLSchema.object([
+        "home_country": .scalar, "deny": .list(.scalar),
+        "keys": .object(["pseudonym": .scalar, "ledger": .scalar]),
+    ])
+}
+
+struct RawKeys: Decodable {
+    var pseudonym: String?
+    var ledger: String?
+}
+
+/// `policies/categories.yaml` as written.
+struct RawCategories: Decodable {
+    var categories: [String: RawCategory]
+
+    static let schema = YAMLSchema.object([
+        "categories": .map(.object(["description": .scalar, "sensitive": .scalar]))
+    ])
+}
+
+struct RawCategory: Decodable {
+    var description: String?
+    var sensitive: Bool?
+}
+
+/// `policies/callers.yaml` as written.
+struct RawCallers: Decodable {
+    var callers: [String: RawCaller]
+
+    static let schema = YAMLSchema.object([
+        "callers": .map(
+            .object([
+                "description": .scalar, "token_sha256": .scalar, "may_use": .map(.list(.scalar)),
+            ]))
+    ])
+}
+
+struct RawCaller: Decodable {
+    var description: String?
+    var token_sha256: String?
+    var may_use: [String: [String]]?
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import MingateGateway
+import Yams
+
+/// A deployment file (`--config`): where to listen, where the policies and the ledger are, base URL overrides.
+/// See `ops/mingate.example.yaml`.
+struct DeploymentFile: Decodable {
+    struct Listen: Decodable {
+        var host: String?
+        var port: Int?
+    }
+
+    struct Limits: Decodable {
+        var max_body_bytes: Int?
+        var max_json_depth: Int?
+        var max_response_bytes: Int?
+    }
+
+    var listen: Listen?
+    var partners: String?
+    var policies: String?
+    var ledger: String?
+    var base_urls: [String: String]?
+    var limits: Limits?
+    var log_level: String?
+
+    static func load(_ path: String) throws -> DeploymentFile {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw CommandFailure("cannot read the deployment file '\(path)'")
+        }
+        do {
+            return try YAMLDecoder().decode(DeploymentFile.self, from: text)
+        } catch {
+            throw CommandFailure("\(path): \(error)")
+        }
+    }
+
+    func apply(to configuration: inout GatewayConfiguration) throws {
+        if let host = listen?.host { configuration.host = host }
+        if let port = listen?.port { configuration.port = port }
+        if let partners { configuration.partnersDirectory = partners }
+        if let policies { configuration.policiesDirectory = policies }
+        if let ledger { configuration.ledger = ledger }
+        for (id, url) in base_urls ?? [:] { configuration.baseURLOverrides[id] = url }
+        if let value = limits?.max_body_bytes { configuration.maxBodyBytes = value }
+        if let value = limits?.max_json_depth { configuration.maxJSONDepth = value }
+        if let value = limits?.max_response_bytes { configuration.maxResponseBytes = value }
+        if let level = log_level {
+            guard let parsed = Logger.Level(rawValue: level) else { throw CommandFailure("unknown log_level '\(level)'") }
+            configuration.logLevel = parsed
+        }
+    }
+}
+
+/// A command that failed with a message for the terminal.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Mingate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mingate",
+        abstract: "The third-party sharing gateway: each partner gets only what its purpose allows, and every disclosure is recorded.",
+        subcommands: [Serve.self, PathCommand.self])
+}

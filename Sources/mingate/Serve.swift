@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MingateGateway
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the gateway.",
+        discussion: """
+            With --sandbox, stand-in partners run inside the process in place of the real base URLs, missing \
+            secrets get stand-in values, and a demo caller with the token 'sandbox-demo-token' may use every \
+            purpose. Never use --sandbox with real data.
+            """)
+
+    @Option(help: "A deployment file (see ops/mingate.example.yaml).") var config: String?
+    @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on (default 8080; 0 picks a free one).") var port: Int?
+    @Option(help: "Folder of partner files.") var partners: String?
+    @Option(help: "Folder of cross-partner policy files.") var policies: String?
+    @Option(help: "Ledger location: sqlite:PATH.") var ledger: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
+    @Flag(help: "Run stand-in partners and a demo caller: a first run with no secrets and no partners.") var sandbox = false
+
+    func run() async throws {
+        var configuration = GatewayConfiguration()
+        configuration.environment = ProcessInfo.processInfo.environment
+        if let config { try DeploymentFile.load(config).apply(to: &configuration) }
+        if let host { configuration.host = host }
+        if let port { configuration.port = port }
+        if let partners { configuration.partnersDirectory = partners }
+        if let policies { configuration.policiesDirectory = policies }
+        if let ledger { configuration.ledger = ledger }
+        if let logLevel {
+            guard let level = Logger.Level(rawValue: logLevel) else { throw CommandFailure("unknown log level '\(logLevel)'") }
+            configuration.logLevel = level
+        }
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "mingate")
+
+        if sandbox {
+            try await runSandbox(configuration, logger: logger)
+        } else {
+            try await runGateway(configuration, logger: logger)
+        }
+    }
+
+    func runGateway(_ configuration: GatewayConfiguration, logger: Logger, extra: [any Service] = []) async throws {
+        let gateway: Gateway
+        do {
+            gateway = try Gateway.build(configuration, logger: logger) { port in
+                logger.notice("listening", metadata: ["server.address": "\(configuration.host):\(port)"])
+            }
+        } catch {
+            throw CommandFailure(error.description)
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: extra.map { .init(service: $0) } + gateway.services.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// Starts one stand-in partner on a free port, points every partner at it, adds the demo caller.
+    func runSandbox(_ base: GatewayConfiguration, logger: Logger) async throws {
+        let standIn = StandInPartner()
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let application = standIn.application(onRunning: { port in continuation.yield(port) })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await application.runService() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CommandFailure("the stand-in partner did not start") }
+            var configuration = base
+            let partnerIDs = (try? FileManager.default.contentsOfDirectory(atPath: configuration.partnersDirectory)) ?? []
+            for file in partnerIDs where file.hasSuffix(".yaml") {
+                configuration.baseURLOverrides[String(file.dropLast(5))] = "http://127.0.0.1:\(port)"
+            }
+            configuration.sandboxSecrets = true
+            configuration.extraCallers.append(.init(id: "sandbox-demo", token: "sandbox-demo-token"))
+            logger.warning(
+                "SANDBOX: stand-in partners, stand-in secrets, demo caller token 'sandbox-demo-token'. Not for real data.",
+                metadata: ["sandbox.partner": "http://127.0.0.1:\(port)"])
+            try await runGateway(configuration, logger: logger)
+            group.cancelAll()
+        }
+    }
+}
