@@ -67,12 +67,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "MingatePolicyTests", dependencies: ["MingatePolicy"]),
+        .testTarget(
+            name: "MingatePolicyTests",
+            dependencies: ["MingatePolicy", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "MingateLedgerTests", dependencies: ["MingateLedger"]),
         .testTarget(
             name: "MingateGatewayTests",
             dependencies: [
                 "MingateGateway",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]

@@ -1,0 +1,213 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import MingateGateway
+import MingateLedger
+import MingatePolicy
+import NIOCore
+import ServiceLifecycle
+
+/// A real gateway and a real stand-in partner on loopback (port 0), a temp SQLite ledger, the repo's sample
+/// partners plus the test partner below. Nothing here mocks a part of Mingate.
+struct GatewayHarness {
+    let gatewayURL: String
+    let partner: StandInPartner
+    let gateway: Gateway
+    let ledgerPath: String
+    let client: HTTPClient
+
+    static let repoRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// Tokens of the callers the tests use.
+    static let checkoutToken = "test-checkout-token"
+    static let fulfilmentToken = "test-fulfilment-token"
+    static let accountToken = "test-account-token"
+    static let testerToken = "test-tester-token"
+
+    static let environment = [
+        "MINGATE_PSEUDONYM_KEY": "test-pseudonym-key-0123456789",
+        "MINGATE_LEDGER_KEY": "test-ledger-key-0123456789",
+        "MIDTRANS_SERVER_KEY_BASIC": "U0ItTWlkLXNlcnZlci10ZXN0Og==",
+        "BITESHIP_API_KEY": "biteship-test-key",
+        "VERIHUBS_APP_KEY": "verihubs-test-key",
+        "BANKVERIFY_TOKEN": "bankverify-test-token",
+        "TESTPARTNER_KEY": "testpartner-secret",
+    ]
+
+    /// A partner that exercises what the samples do not: form bodies, query strings, every transform.
+    static let testPartner = """
+        id: testpartner
+        legal_entity: PT Mitra Uji
+        country: ID
+        base_url: https://partner.invalid
+        timeouts: { connect_ms: 1000, request_ms: 1500 }
+        credentials: { header: X-Api-Key, secret: env:TESTPARTNER_KEY }
+        erasure: { endpoint: { method: POST, path: /erase } }
+        purposes:
+          form:
+            legal_basis: contract
+            routes: [POST /v1/form]
+            body:
+              form:
+                - { name: order_id, category: transaction.order_id }
+                - { name: phone, category: contact.phone, transform: mask(4) }
+            query:
+              - { name: lang, category: technical.callback }
+          transforms:
+            legal_basis: contract
+            justification: "test"
+            routes: [POST /v1/transforms, "GET /v1/items/{id}"]
+            body:
+              json:
+                - { path: "$.card", category: financial.card_number, transform: card }
+                - { path: "$.phone", category: contact.phone, transform: mask(4) }
+                - { path: "$.customer_id", category: identity.customer_id, transform: pseudonym }
+                - { path: "$.dob", category: identity.date_of_birth, transform: year }
+                - { path: "$.since", category: identity.date_of_birth, transform: year-month }
+                - { path: "$.note", category: transaction.items, transform: truncate(5) }
+                - { path: "$.payment.*", category: transaction.payment_method }
+                - { path: "$.items[*].sku", category: transaction.items }
+            headers:
+              - { name: Idempotency-Key, category: technical.idempotency_key }
+        """
+
+    /// Starts everything, runs `body`, shuts down (the ledger flushes) before returning.
+    static func with(
+        partnerDelay: Duration = .zero,
+        configure: (inout GatewayConfiguration) -> Void = { _ in },
+        _ body: (GatewayHarness) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mingate-test-\(UUID().uuidString)")
+        let partnersDirectory = directory.appendingPathComponent("partners")
+        try FileManager.default.createDirectory(at: partnersDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for file in try FileManager.default.contentsOfDirectory(atPath: repoRoot + "/partners") where file.hasSuffix(".yaml") {
+            try FileManager.default.copyItem(
+                atPath: repoRoot + "/partners/" + file, toPath: partnersDirectory.appendingPathComponent(file).path)
+        }
+        try testPartner.write(to: partnersDirectory.appendingPathComponent("testpartner.yaml"), atomically: true, encoding: .utf8)
+
+        let partner = StandInPartner(delay: partnerDelay)
+        let (partnerPorts, partnerContinuation) = AsyncStream<Int>.makeStream()
+        let partnerApp = partner.application(onRunning: { partnerContinuation.yield($0) })
+        let ledgerPath = directory.appendingPathComponent("ledger.sqlite").path
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await partnerApp.runService() }
+            var partnerIterator = partnerPorts.makeAsyncIterator()
+            let partnerPort = await partnerIterator.next()!
+
+            var configuration = GatewayConfiguration()
+            configuration.port = 0
+            configuration.partnersDirectory = partnersDirectory.path
+            configuration.policiesDirectory = repoRoot + "/policies"
+            configuration.ledger = "sqlite:\(ledgerPath)"
+            configuration.environment = environment
+            for id in ["midtrans", "biteship", "verihubs", "bankverify", "testpartner"] {
+                configuration.baseURLOverrides[id] = "http://127.0.0.1:\(partnerPort)"
+            }
+            configuration.extraCallers = [
+                .init(id: "checkout-service", token: checkoutToken, mayUse: ["midtrans": ["payment"]]),
+                .init(id: "fulfilment-service", token: fulfilmentToken, mayUse: ["biteship": ["delivery"]]),
+                .init(
+                    id: "account-service", token: accountToken,
+                    mayUse: ["verihubs": ["identity-verification"], "bankverify": ["account-verification"]]),
+                .init(id: "tester", token: testerToken, mayUse: ["testpartner": ["form", "transforms"]]),
+            ]
+            configure(&configuration)
+
+            var logger = Logger(label: "mingate.test")
+            logger.logLevel = .warning
+            let (gatewayPorts, gatewayContinuation) = AsyncStream<Int>.makeStream()
+            let gateway = try Gateway.build(configuration, logger: logger) { gatewayContinuation.yield($0) }
+            let serviceGroup = ServiceGroup(
+                configuration: .init(services: gateway.services.map { .init(service: $0) }, logger: logger))
+            group.addTask { try await serviceGroup.run() }
+            var gatewayIterator = gatewayPorts.makeAsyncIterator()
+            let gatewayPort = await gatewayIterator.next()!
+
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            let harness = GatewayHarness(
+                gatewayURL: "http://127.0.0.1:\(gatewayPort)", partner: partner, gateway: gateway,
+                ledgerPath: ledgerPath, client: client)
+            do {
+                try await body(harness)
+            } catch {
+                try? await client.shutdown()
+                await serviceGroup.triggerGracefulShutdown()
+                group.cancelAll()
+                throw error
+            }
+            try await client.shutdown()
+            await serviceGroup.triggerGracefulShutdown()
+            // Wait for the gateway group to finish (ledger flushed), then stop the stand-in.
+            _ = try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    struct Answer {
+        let status: Int
+        let headers: [(String, String)]
+        let body: [UInt8]
+        var json: JSONValue? { try? JSONParser().parse(body) }
+        var errorCode: String? {
+            guard case .object(let top)? = json, case .object(let error)? = top["error"], case .string(let code)? = error["code"]
+            else { return nil }
+            return code
+        }
+        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+    }
+
+    func send(
+        _ method: String, _ path: String, token: String? = GatewayHarness.checkoutToken,
+        headers: [(String, String)] = [], body: [UInt8]? = nil
+    ) async throws -> Answer {
+        var request = HTTPClientRequest(url: gatewayURL + path)
+        request.method = .init(rawValue: method)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await client.execute(request, timeout: .seconds(10))
+        let collected = try await response.body.collect(upTo: 10_000_000)
+        return Answer(
+            status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+            body: Array(collected.readableBytesView))
+    }
+
+    func postJSON(_ path: String, _ text: String, token: String? = GatewayHarness.checkoutToken, headers: [(String, String)] = [])
+        async throws -> Answer
+    {
+        try await send("POST", path, token: token, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
+    }
+
+    /// The ledger as stored on disk, read through a fresh connection.
+    func ledgerEntries() throws -> [LedgerEntry] {
+        let store = try SQLiteLedgerStore(path: ledgerPath)
+        return try store.entries(in: 0..<Int64.max)
+    }
+
+    /// Disclosure records only, parsed.
+    func decisions() throws -> [JSONObject] {
+        try ledgerEntries().compactMap { entry in
+            guard entry.kind == .disclosure, case .object(let object)? = entry.document else { return nil }
+            return object
+        }
+    }
+}
+
+extension JSONValue {
+    subscript(_ name: String) -> JSONValue? {
+        guard case .object(let object) = self else { return nil }
+        return object[name]
+    }
+
+    var stringValue: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+}
