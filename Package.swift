@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(
             name: "MingatePolicyTests",
             dependencies: ["MingatePolicy", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "MingateLedgerTests", dependencies: ["MingateLedger"]),
+        .testTarget(name: "MingateLedgerTests", dependencies: ["MingateLedger", "MingatePolicy"]),
         .testTarget(
             name: "MingateGatewayTests",
             dependencies: [

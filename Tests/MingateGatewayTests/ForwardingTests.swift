@@ -54,6 +54,7 @@ import Testing
             #expect(paths.contains("header:idempotency-key"))
             #expect(withheld.contains(.string("$['customer_details']")))
             #expect(withheld.contains(.string("header:x-internal-trace")))
+            #expect(withheld.contains(.string("header:cookie")))
             #expect(record["body_digest"]?.stringValue?.count == 64)
         }
     }

@@ -199,15 +199,3 @@ struct GatewayHarness {
         }
     }
 }
-
-extension JSONValue {
-    subscript(_ name: String) -> JSONValue? {
-        guard case .object(let object) = self else { return nil }
-        return object[name]
-    }
-
-    var stringValue: String? {
-        if case .string(let text) = self { return text }
-        return nil
-    }
-}

@@ -138,7 +138,16 @@ public struct Enforcer: Sendable {
             query = FormEncoding.encode(minimised.output)
         }
 
-        let incoming = request.headers.filter { !PartnerChecker.neverForwardedHeaders.contains($0.name.lowercased()) && $0.name.lowercased() != "content-type" }
+        var incoming: [(name: String, value: String)] = []
+        for header in request.headers {
+            let name = header.name.lowercased()
+            if Self.gatewayHeaders.contains(name) { continue }
+            if PartnerChecker.neverForwardedHeaders.contains(name) {
+                if !disclosure.withheld.contains("header:\(name)") { disclosure.withheld.append("header:\(name)") }
+                continue
+            }
+            incoming.append(header)
+        }
         let headers = try transform { () throws(TransformFailure) in
             try purposePlan.headers.minimise(incoming, with: plan.transformer)
         }
@@ -158,6 +167,11 @@ public struct Enforcer: Sendable {
         return OutboundRequest(
             partner: partner.id, method: request.method, url: url, headers: outboundHeaders, body: body)
     }
+
+    /// Headers the gateway itself consumes or sets: not data about anyone, not recorded as withheld.
+    static let gatewayHeaders: Set<String> = [
+        "authorization", "content-type", "content-length", "host", "connection", "transfer-encoding", "x-mingate-subject",
+    ]
 
     private func identify(_ request: InboundRequest) throws(Refusal) -> Caller {
         guard let authorization = request.header("authorization"),

@@ -22,6 +22,18 @@ public enum JSONValue: Sendable {
         }
     }
 
+    /// The member `name` of an object; nil for a missing member or a non-object.
+    public subscript(_ name: String) -> JSONValue? {
+        guard case .object(let object) = self else { return nil }
+        return object[name]
+    }
+
+    /// The text of a string value.
+    public var stringValue: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
     public var isContainer: Bool {
         switch self {
         case .array, .object: true

@@ -1,0 +1,78 @@
+import Foundation
+import MingatePolicy
+import Testing
+
+@testable import MingateLedger
+
+@Suite struct LedgerWriterTests {
+    static func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString).sqlite").path
+    }
+
+    static func disclosure(_ index: Int) -> Disclosure {
+        var disclosure = Disclosure(requestID: "req-\(index)", method: "POST", policyVersion: "v")
+        disclosure.partner = "midtrans"
+        disclosure.purpose = "payment"
+        disclosure.decision = .forward
+        disclosure.reason = "allowed"
+        disclosure.disclosed = [DisclosedField(path: "$['a']", category: "transaction.order_id", transform: "keep")]
+        return disclosure
+    }
+
+    @Test func concurrentAppendsShareCommitsAndGetDistinctSequences() async throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = LedgerWriter(store: try SQLiteLedgerStore(path: path))
+        let sequences = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for index in 0..<300 { group.addTask { try await writer.append(Self.disclosure(index)).sequence } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        await writer.close()
+        #expect(Set(sequences) == Set(0..<300))
+        let entries = try SQLiteLedgerStore(path: path).entries(in: 0..<1000)
+        #expect(entries.count == 300)
+        #expect(entries.map(\.sequence) == Array(0..<300))
+        // Each entry's stored encoding says its own sequence number.
+        for entry in entries { #expect(entry.document?["seq"] == .number(JSONNumber(Int(entry.sequence)))) }
+    }
+
+    @Test func sequenceContinuesAfterReopen() async throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = LedgerWriter(store: try SQLiteLedgerStore(path: path))
+        _ = try await first.append(Self.disclosure(0))
+        first.record(Outcome(requestID: "req-0", decisionSequence: 0, partner: "midtrans", status: 200, bytesSent: 10, bytesReceived: 20, latencyMilliseconds: 3, error: nil))
+        await first.close()
+        let second = LedgerWriter(store: try SQLiteLedgerStore(path: path))
+        #expect(try await second.append(Self.disclosure(1)).sequence == 2, "the outcome was flushed on close and took seq 1")
+        await second.close()
+        let store = try SQLiteLedgerStore(path: path)
+        #expect(try store.size() == 3)
+        #expect(try store.entries(in: 1..<2).first?.kind == .outcome)
+    }
+
+    @Test func canonicalEncodingIsStable() {
+        let encoded = LedgerEncoding.encode(.disclosure(Self.disclosure(7)), sequence: 42, at: Date(timeIntervalSince1970: 1_764_000_000.123))
+        let text = String(decoding: encoded, as: UTF8.self)
+        #expect(text.hasPrefix(#"{"body_digest":null,"caller":null,"decision":"forward","disclosed":[{"category":"transaction.order_id","path":"$['a']","transform":"keep"}]"#))
+        #expect(text.contains(#""seq":42"#))
+        #expect(text.contains(#""time":"2025-11-24T16:00:00.123Z""#))
+        #expect(text.hasSuffix(#""transfer_basis":null,"v":1,"withheld":[]}"#))
+    }
+
+    @Test func storedEntriesCannotBeUpdatedOrDeletedThroughSQLite() async throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = LedgerWriter(store: try SQLiteLedgerStore(path: path))
+        _ = try await writer.append(Self.disclosure(0))
+        await writer.close()
+        let database = try SQLiteDatabase(path: path)
+        #expect(throws: LedgerError.self) { try database.execute("DELETE FROM ledger_entries") }
+        #expect(throws: LedgerError.self) { try database.execute("UPDATE ledger_entries SET partner = 'x'") }
+    }
+
+    @Test func ledgerURLs() throws {
+        #expect(try LedgerURL("sqlite:/tmp/x.sqlite") == .sqlite(path: "/tmp/x.sqlite"))
+        #expect(throws: LedgerError.self) { try LedgerURL("mysql://x") }
+    }
+}
