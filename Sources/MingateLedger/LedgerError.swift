@@ -12,6 +12,12 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let closed = Code(rawValue: "ledger_closed")
         /// A ledger URL that names no known store.
         public static let badURL = Code(rawValue: "bad_ledger_url")
+        /// A key file that is not a signed-note Ed25519 key.
+        public static let badKey = Code(rawValue: "bad_key")
+        /// A checkpoint or proof that does not parse.
+        public static let badCheckpoint = Code(rawValue: "bad_checkpoint")
+        /// No such record, or no checkpoint yet.
+        public static let notFound = Code(rawValue: "not_found")
     }
 
     public let code: Code

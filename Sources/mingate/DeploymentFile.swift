@@ -21,6 +21,8 @@ struct DeploymentFile: Decodable {
     var partners: String?
     var policies: String?
     var ledger: String?
+    var checkpoint_key: String?
+    var checkpoint_interval_seconds: Double?
     var base_urls: [String: String]?
     var limits: Limits?
     var log_level: String?
@@ -42,6 +44,8 @@ struct DeploymentFile: Decodable {
         if let partners { configuration.partnersDirectory = partners }
         if let policies { configuration.policiesDirectory = policies }
         if let ledger { configuration.ledger = ledger }
+        if let checkpoint_key { configuration.checkpointKeyFile = checkpoint_key }
+        if let checkpoint_interval_seconds { configuration.checkpointInterval = checkpoint_interval_seconds }
         for (id, url) in base_urls ?? [:] { configuration.baseURLOverrides[id] = url }
         if let value = limits?.max_body_bytes { configuration.maxBodyBytes = value }
         if let value = limits?.max_json_depth { configuration.maxJSONDepth = value }

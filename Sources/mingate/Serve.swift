@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MingateGateway
+import MingateLedger
 import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
@@ -19,6 +20,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Folder of partner files.") var partners: String?
     @Option(help: "Folder of cross-partner policy files.") var policies: String?
     @Option(help: "Ledger location: sqlite:PATH.") var ledger: String?
+    @Option(help: "The ledger's checkpoint signing key (PREFIX.key from `mingate ledger keygen`).") var checkpointKey: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
     @Flag(help: "Run stand-in partners and a demo caller: a first run with no secrets and no partners.") var sandbox = false
 
@@ -31,6 +33,7 @@ struct Serve: AsyncParsableCommand {
         if let partners { configuration.partnersDirectory = partners }
         if let policies { configuration.policiesDirectory = policies }
         if let ledger { configuration.ledger = ledger }
+        if let checkpointKey { configuration.checkpointKeyFile = checkpointKey }
         if let logLevel {
             guard let level = Logger.Level(rawValue: logLevel) else { throw CommandFailure("unknown log level '\(logLevel)'") }
             configuration.logLevel = level
@@ -81,6 +84,14 @@ struct Serve: AsyncParsableCommand {
                 configuration.baseURLOverrides[String(file.dropLast(5))] = "http://127.0.0.1:\(port)"
             }
             configuration.sandboxSecrets = true
+            if configuration.checkpointKeyFile == nil {
+                // A key of the sandbox's own, made once, so the sandbox ledger can be verified like a real one.
+                let prefix = "var/sandbox-ledger"
+                if !FileManager.default.fileExists(atPath: prefix + ".key") {
+                    try KeyFiles.write(MingateLedger.NoteSigner.generate(name: "sandbox.mingate.local/ledger"), prefix: prefix)
+                }
+                configuration.checkpointKeyFile = prefix + ".key"
+            }
             configuration.extraCallers.append(.init(id: "sandbox-demo", token: "sandbox-demo-token"))
             logger.warning(
                 "SANDBOX: stand-in partners, stand-in secrets, demo caller token 'sandbox-demo-token'. Not for real data.",

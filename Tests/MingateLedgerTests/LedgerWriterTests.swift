@@ -22,7 +22,7 @@ import Testing
     @Test func concurrentAppendsShareCommitsAndGetDistinctSequences() async throws {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let writer = LedgerWriter(store: try SQLiteLedgerStore(path: path))
+        let writer = try LedgerWriter(store: try SQLiteLedgerStore(path: path))
         let sequences = try await withThrowingTaskGroup(of: Int64.self) { group in
             for index in 0..<300 { group.addTask { try await writer.append(Self.disclosure(index)).sequence } }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -39,11 +39,11 @@ import Testing
     @Test func sequenceContinuesAfterReopen() async throws {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let first = LedgerWriter(store: try SQLiteLedgerStore(path: path))
+        let first = try LedgerWriter(store: try SQLiteLedgerStore(path: path))
         _ = try await first.append(Self.disclosure(0))
         first.record(Outcome(requestID: "req-0", decisionSequence: 0, partner: "midtrans", status: 200, bytesSent: 10, bytesReceived: 20, latencyMilliseconds: 3, error: nil))
         await first.close()
-        let second = LedgerWriter(store: try SQLiteLedgerStore(path: path))
+        let second = try LedgerWriter(store: try SQLiteLedgerStore(path: path))
         #expect(try await second.append(Self.disclosure(1)).sequence == 2, "the outcome was flushed on close and took seq 1")
         await second.close()
         let store = try SQLiteLedgerStore(path: path)
@@ -63,7 +63,7 @@ import Testing
     @Test func storedEntriesCannotBeUpdatedOrDeletedThroughSQLite() async throws {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let writer = LedgerWriter(store: try SQLiteLedgerStore(path: path))
+        let writer = try LedgerWriter(store: try SQLiteLedgerStore(path: path))
         _ = try await writer.append(Self.disclosure(0))
         await writer.close()
         let database = try SQLiteDatabase(path: path)

@@ -11,6 +11,11 @@ public struct GatewayConfiguration: Sendable {
     public var policiesDirectory: String = "policies"
     /// Where the ledger lives: `sqlite:PATH`.
     public var ledger: String = "sqlite:var/ledger.sqlite"
+    /// The ledger's checkpoint signing key (`mingate ledger keygen`); its name is the log's origin. Without one
+    /// the ledger is durable but not signed.
+    public var checkpointKeyFile: String?
+    /// Seconds between signed checkpoints under load (one is also signed at shutdown).
+    public var checkpointInterval: Double = 1
     /// Partner id → base URL, replacing the partner file's (sandbox, staging).
     public var baseURLOverrides: [String: String] = [:]
     public var maxBodyBytes: Int = 1_048_576

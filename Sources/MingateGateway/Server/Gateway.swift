@@ -28,7 +28,26 @@ public struct Gateway: Sendable {
         } catch {
             throw GatewayError(.ledger, error.description)
         }
-        let ledger = LedgerWriter(store: store, logger: logger)
+        var checkpointing: LedgerWriter.Checkpointing?
+        if let keyFile = configuration.checkpointKeyFile {
+            guard let text = try? String(contentsOfFile: keyFile, encoding: .utf8) else {
+                throw GatewayError(.ledger, "cannot read the checkpoint key '\(keyFile)'")
+            }
+            do {
+                let signer = try NoteSigner(privateKey: text)
+                checkpointing = .init(signer: signer, origin: signer.name, interval: configuration.checkpointInterval)
+            } catch {
+                throw GatewayError(.ledger, "\(keyFile): \(error.message)")
+            }
+        } else {
+            logger.warning("no checkpoint key (--checkpoint-key): the ledger is durable but its checkpoints are not signed")
+        }
+        let ledger: LedgerWriter
+        do {
+            ledger = try LedgerWriter(store: store, checkpointing: checkpointing, logger: logger)
+        } catch {
+            throw GatewayError(.ledger, error.description)
+        }
         let clients = try PartnerClients(partners: Array(loaded.policy.partners.values))
         let holder = PolicyHolder(loaded)
         let responder = GatewayResponder(

@@ -8,6 +8,41 @@ public protocol LedgerStore: AnyObject {
     func entries(in range: Range<Int64>) throws(LedgerError) -> [LedgerEntry]
     /// How many entries the log holds (the next sequence number).
     func size() throws(LedgerError) -> Int64
+    /// The stored leaf hashes of entries in `range`, in order.
+    func leafHashes(in range: Range<Int64>) throws(LedgerError) -> [(sequence: Int64, hash: MerkleTree.Hash)]
+    /// Stores a signed checkpoint (its note text) for `size`.
+    func appendCheckpoint(_ checkpoint: Checkpoint, note: String, at time: Date) throws(LedgerError)
+    /// Every stored checkpoint note, smallest tree first.
+    func checkpoints() throws(LedgerError) -> [(size: Int, note: String)]
+    /// Disclosure entries matching `filter`, oldest first, after sequence `after`, at most `limit`.
+    func query(_ filter: LedgerFilter, after: Int64, limit: Int) throws(LedgerError) -> [LedgerEntry]
+}
+
+/// What an auditor searches by. Every field is optional; set fields must all match.
+public struct LedgerFilter: Sendable, Equatable {
+    public var partner: String?
+    public var purpose: String?
+    public var caller: String?
+    public var subjectKey: String?
+    public var decision: String?
+    /// RFC 3339 UTC bounds on the commit time, `since` inclusive, `until` exclusive.
+    public var since: String?
+    public var until: String?
+    /// Include outcome entries (by default only decisions).
+    public var includeOutcomes: Bool = false
+
+    public init(
+        partner: String? = nil, purpose: String? = nil, caller: String? = nil, subjectKey: String? = nil,
+        decision: String? = nil, since: String? = nil, until: String? = nil
+    ) {
+        self.partner = partner
+        self.purpose = purpose
+        self.caller = caller
+        self.subjectKey = subjectKey
+        self.decision = decision
+        self.since = since
+        self.until = until
+    }
 }
 
 /// A ledger location as given to `--ledger`: `sqlite:PATH` (the embedded default).

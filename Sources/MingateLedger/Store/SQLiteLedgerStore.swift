@@ -29,6 +29,16 @@ public final class SQLiteLedgerStore: LedgerStore {
             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
         CREATE TRIGGER IF NOT EXISTS ledger_entries_no_delete BEFORE DELETE ON ledger_entries
             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TABLE IF NOT EXISTS ledger_checkpoints (
+            tree_size  INTEGER PRIMARY KEY,
+            root       BLOB NOT NULL,
+            note       TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TRIGGER IF NOT EXISTS ledger_checkpoints_no_update BEFORE UPDATE ON ledger_checkpoints
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS ledger_checkpoints_no_delete BEFORE DELETE ON ledger_checkpoints
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
         """
 
     public init(path: String) throws(LedgerError) {
@@ -89,6 +99,69 @@ public final class SQLiteLedgerStore: LedgerStore {
             try? database.execute("ROLLBACK")
             throw error
         }
+    }
+
+    public func leafHashes(in range: Range<Int64>) throws(LedgerError) -> [(sequence: Int64, hash: MerkleTree.Hash)] {
+        let query = try database.prepare("SELECT seq, leaf_hash FROM ledger_entries WHERE seq >= ? AND seq < ? ORDER BY seq")
+        query.bind(1, range.lowerBound)
+        query.bind(2, range.upperBound)
+        var out: [(Int64, MerkleTree.Hash)] = []
+        while try query.step() { out.append((query.int64(0), query.blob(1))) }
+        return out
+    }
+
+    public func appendCheckpoint(_ checkpoint: Checkpoint, note: String, at time: Date) throws(LedgerError) {
+        let insert = try database.prepare(
+            "INSERT OR IGNORE INTO ledger_checkpoints (tree_size, root, note, created_at) VALUES (?, ?, ?, ?)")
+        insert.bind(1, Int64(checkpoint.size))
+        insert.bind(2, checkpoint.root)
+        insert.bind(3, note)
+        insert.bind(4, LedgerEncoding.timestamp(time))
+        _ = try insert.step()
+    }
+
+    public func checkpoints() throws(LedgerError) -> [(size: Int, note: String)] {
+        let query = try database.prepare("SELECT tree_size, note FROM ledger_checkpoints ORDER BY tree_size")
+        var out: [(Int, String)] = []
+        while try query.step() { out.append((Int(query.int64(0)), query.text(1) ?? "")) }
+        return out
+    }
+
+    public func query(_ filter: LedgerFilter, after: Int64, limit: Int) throws(LedgerError) -> [LedgerEntry] {
+        var conditions = ["seq > ?"]
+        var values: [String] = []
+        if !filter.includeOutcomes { conditions.append("kind = 'disclosure'") }
+        for (column, value) in [
+            ("partner", filter.partner), ("purpose", filter.purpose), ("caller", filter.caller),
+            ("subject_key", filter.subjectKey), ("decision", filter.decision),
+        ] {
+            if let value {
+                conditions.append("\(column) = ?")
+                values.append(value)
+            }
+        }
+        if let since = filter.since {
+            conditions.append("recorded_at >= ?")
+            values.append(since)
+        }
+        if let until = filter.until {
+            conditions.append("recorded_at < ?")
+            values.append(until)
+        }
+        let query = try database.prepare(
+            "SELECT seq, kind, recorded_at, request_id, entry FROM ledger_entries WHERE "
+                + conditions.joined(separator: " AND ") + " ORDER BY seq LIMIT ?")
+        query.bind(1, after)
+        for (offset, value) in values.enumerated() { query.bind(Int32(offset + 2), value) }
+        query.bind(Int32(values.count + 2), Int64(limit))
+        var out: [LedgerEntry] = []
+        while try query.step() {
+            out.append(
+                LedgerEntry(
+                    sequence: query.int64(0), kind: LedgerEntry.Kind(rawValue: query.text(1) ?? "") ?? .disclosure,
+                    recordedAt: query.text(2) ?? "", requestID: query.text(3) ?? "", encoded: query.blob(4)))
+        }
+        return out
     }
 
     public func entries(in range: Range<Int64>) throws(LedgerError) -> [LedgerEntry] {

@@ -25,19 +25,42 @@ public final class LedgerWriter: @unchecked Sendable {
     private var waitingForStop: [CheckedContinuation<Void, Never>] = []
 
     private let store: any LedgerStore
+    private let checkpointing: Checkpointing?
+    // Owned by the writer thread.
+    private var tree = CompactRange()
+    private var lastCheckpointSize = -1
+    private var lastCheckpointTime = Date.distantPast
     private let clock: @Sendable () -> Date
     private let logger: Logger
     /// The most entries written in one commit.
     public let maxBatch: Int
 
+    /// How the writer signs checkpoints: with which key, under which origin, how often.
+    public struct Checkpointing: Sendable {
+        public let signer: NoteSigner
+        /// The log's name, the first line of each checkpoint (e.g. `mingate.example/ledger/gw-1`).
+        public let origin: String
+        /// A checkpoint is signed after a commit when this long has passed since the last (and on close).
+        public let interval: TimeInterval
+
+        public init(signer: NoteSigner, origin: String, interval: TimeInterval = 1) {
+            self.signer = signer
+            self.origin = origin
+            self.interval = interval
+        }
+    }
+
     public init(
-        store: any LedgerStore, clock: @escaping @Sendable () -> Date = { Date() }, maxBatch: Int = 4096,
-        logger: Logger = Logger(label: "mingate.ledger")
-    ) {
+        store: any LedgerStore, checkpointing: Checkpointing? = nil, clock: @escaping @Sendable () -> Date = { Date() },
+        maxBatch: Int = 4096, logger: Logger = Logger(label: "mingate.ledger")
+    ) throws(LedgerError) {
         self.store = store
+        self.checkpointing = checkpointing
         self.clock = clock
         self.maxBatch = maxBatch
         self.logger = logger
+        for (_, hash) in try store.leafHashes(in: 0..<Int64.max) { tree.append(hash) }
+        lastCheckpointSize = try store.checkpoints().last?.size ?? -1
         let thread = Thread { [self] in self.loop() }
         thread.name = "mingate-ledger-writer"
         thread.start()
@@ -111,6 +134,9 @@ public final class LedgerWriter: @unchecked Sendable {
             condition.lock()
             while pending.isEmpty && !stopping { condition.wait() }
             if pending.isEmpty && stopping {
+                condition.unlock()
+                signCheckpointIfDue(force: true)
+                condition.lock()
                 stopped = true
                 let waiters = waitingForStop
                 waitingForStop = []
@@ -125,6 +151,23 @@ public final class LedgerWriter: @unchecked Sendable {
         }
     }
 
+    /// Signs and stores a checkpoint of the current tree when one is due. A failure is logged and retried at
+    /// the next commit; entries are already durable, only their signed summary waits.
+    private func signCheckpointIfDue(force: Bool) {
+        guard let checkpointing, tree.size > lastCheckpointSize else { return }
+        let now = clock()
+        guard force || now.timeIntervalSince(lastCheckpointTime) >= checkpointing.interval else { return }
+        let checkpoint = Checkpoint(origin: checkpointing.origin, size: tree.size, root: tree.root)
+        do {
+            let note = try checkpointing.signer.sign(checkpoint.text)
+            try store.appendCheckpoint(checkpoint, note: note, at: now)
+            lastCheckpointSize = tree.size
+            lastCheckpointTime = now
+        } catch {
+            logger.error("checkpoint not stored", metadata: ["ledger.error": "\(error.code.rawValue)"])
+        }
+    }
+
     private func commit(_ batch: [Pending]) {
         do {
             let entries = try store.append(batch.map(\.draft), at: clock())
@@ -134,7 +177,9 @@ public final class LedgerWriter: @unchecked Sendable {
             lastFailure = nil
             committed += Int64(entries.count)
             condition.unlock()
+            for entry in entries { tree.append(entry.leafHash) }
             for (pending, entry) in zip(batch, entries) { pending.continuation?.resume(returning: entry) }
+            signCheckpointIfDue(force: false)
         } catch {
             condition.lock()
             healthy = false
