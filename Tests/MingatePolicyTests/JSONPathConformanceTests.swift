@@ -76,3 +76,32 @@ import Testing
         }
     }
 }
+
+/// The one-walk evaluator selects the same set of nodes as each query alone, on every valid compliance case.
+@Suite struct JSONPathSetTests {
+    @Test func agreesWithSingleQueriesOnTheComplianceSuite() throws {
+        let cases = try JSONPathConformanceTests.loadCases().filter { !$0.invalid }
+        var checked = 0
+        for testCase in cases {
+            let query = try JSONPathQuery(testCase.selector)
+            let document = testCase.document ?? .null
+            let alone = Set(query.select(in: document).map(\.path.description))
+            var together: Set<String> = []
+            JSONPathSet([query]).select(in: document) { _, node in together.insert(node.path.description) }
+            #expect(alone == together, "\(testCase.selector)")
+            checked += 1
+        }
+        #expect(checked == 456, "every valid case of the suite")
+    }
+
+    @Test func severalQueriesInOneWalk() throws {
+        let document = try JSONParser().parse(#"{"a":{"b":[{"c":1},{"c":2}]},"d":{"c":3}}"#)
+        let queries = try ["$.a.b[*].c", "$..c", "$.d", "$.a.b[?@.c>1]"].map { try JSONPathQuery($0) }
+        var found: [Int: [String]] = [:]
+        JSONPathSet(queries).select(in: document) { index, node in found[index, default: []].append(node.path.description) }
+        #expect(found[0] == ["$['a']['b'][0]['c']", "$['a']['b'][1]['c']"])
+        #expect(Set(found[1] ?? []) == ["$['a']['b'][0]['c']", "$['a']['b'][1]['c']", "$['d']['c']"])
+        #expect(found[2] == ["$['d']"])
+        #expect(found[3] == ["$['a']['b'][1]"])
+    }
+}

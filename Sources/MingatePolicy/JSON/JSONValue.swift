@@ -76,6 +76,9 @@ public struct JSONObject: Sendable {
     public var count: Int { members.count }
     public var isEmpty: Bool { members.isEmpty }
 
+    /// The position of member `name` in document order.
+    public func position(of name: String) -> Int? { index[name] }
+
     /// Whether `name` is present already; the parser uses it to refuse duplicate keys.
     public func contains(_ name: String) -> Bool { index[name] != nil }
 

@@ -6,10 +6,12 @@
 public struct JSONMinimiser: Sendable {
     public let rules: [JSONRule]
     public let deny: DenyList
+    private let paths: JSONPathSet
 
     public init(rules: [JSONRule], deny: DenyList) {
         self.rules = rules
         self.deny = deny
+        self.paths = JSONPathSet(rules.map(\.query))
     }
 
     /// A node of the tree of kept paths: either selected (kept whole, with a rule) or a container on the way.
@@ -22,21 +24,23 @@ public struct JSONMinimiser: Sendable {
         -> Minimised<JSONValue>
     {
         let root = KeepNode()
-        for rule in rules {
-            for node in rule.query.select(in: document) {
-                var current = root
-                for element in node.path.elements {
-                    if let next = current.children[element] {
-                        current = next
-                    } else {
-                        let next = KeepNode()
-                        current.children[element] = next
-                        current = next
-                    }
+        // One walk for all rules. The first rule that selects a node decides its transform; lint reports overlaps.
+        var firstRule: [ObjectIdentifier: Int] = [:]
+        paths.select(in: document) { ruleIndex, node in
+            var current = root
+            for element in node.path.elements {
+                if let next = current.children[element] {
+                    current = next
+                } else {
+                    let next = KeepNode()
+                    current.children[element] = next
+                    current = next
                 }
-                // The first rule that selects a node decides its transform; lint reports the overlap.
-                if current.rule == nil { current.rule = rule }
             }
+            let key = ObjectIdentifier(current)
+            if let existing = firstRule[key], existing <= ruleIndex { return }
+            firstRule[key] = ruleIndex
+            current.rule = rules[ruleIndex]
         }
         var result = Minimised<JSONValue>(output: .object(JSONObject()), disclosed: [], withheld: [])
         if let rule = root.rule {
