@@ -15,6 +15,17 @@ SHARED_BENCH="${SHARED_BENCH:-$ROOT/../shared/bench}"
 GATEWAY_PORT="${GATEWAY_PORT:-18090}"
 [ -x "$SHARED_BENCH/peers.sh" ] || { echo "bench: $SHARED_BENCH/peers.sh not found" >&2; exit 1; }
 
+# The peers' packages. peers.sh can install them too, but its check `apt-cache policy P | grep -q …` runs under
+# pipefail, where grep's early exit can kill apt-cache with SIGPIPE and fail the check; installing first avoids it.
+need=()
+for p in nginx haproxy wrk curl sqlite3 libnginx-mod-http-lua libnginx-mod-http-ndk lua-cjson; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "[bench] installing ${need[*]}" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
 echo "[bench] building release…" >&2
 swift build -c release --product mingate >&2
 BIN="$ROOT/.build/release/mingate"
