@@ -60,6 +60,19 @@ import Testing
         #expect(text.hasSuffix(#""transfer_basis":null,"v":1,"withheld":[]}"#))
     }
 
+    @Test func directEncodingMatchesTheSortedObject() {
+        var full = Self.disclosure(3)
+        full.caller = "checkout-service"
+        full.subjectKey = "ab\"c"
+        full.withheld = ["$['customer']", "header:cookie"]
+        full.transferBasis = "adequacy"
+        let outcome = Outcome(requestID: "r\n1", decisionSequence: 7, partner: "p", status: nil, bytesSent: 1, bytesReceived: 2, latencyMilliseconds: 3, error: "partner_timeout")
+        for draft in [LedgerDraft.disclosure(full), .disclosure(Self.disclosure(0)), .outcome(outcome)] {
+            let time = Date(timeIntervalSince1970: 1_764_000_000.5)
+            #expect(LedgerEncoding.encode(draft, sequence: 12, at: time) == LedgerEncoding.referenceObject(draft, sequence: 12, at: time))
+        }
+    }
+
     @Test func storedEntriesCannotBeUpdatedOrDeletedThroughSQLite() async throws {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }

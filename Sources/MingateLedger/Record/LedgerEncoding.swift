@@ -5,7 +5,97 @@ import MingatePolicy
 public enum LedgerEncoding {
     public static let version = 1
 
+    /// The canonical bytes, written directly in sorted member order (the hot path: one per request).
+    /// `referenceObject` builds the same record as a `JSONObject`; a test checks the two agree byte for byte.
     public static func encode(_ draft: LedgerDraft, sequence: Int64, at time: Date) -> [UInt8] {
+        var out = CanonicalWriter()
+        switch draft {
+        case .disclosure(let d):
+            out.member("body_digest", d.bodyDigest)
+            out.member("caller", d.caller)
+            out.member("decision", d.decision.rawValue)
+            out.key("disclosed")
+            out.bytes.append(UInt8(ascii: "["))
+            for (offset, field) in d.disclosed.enumerated() {
+                if offset > 0 { out.bytes.append(UInt8(ascii: ",")) }
+                out.bytes.append(UInt8(ascii: "{"))
+                out.first = true
+                out.member("category", field.category)
+                out.member("path", field.path)
+                out.member("transform", field.transform)
+                out.bytes.append(UInt8(ascii: "}"))
+            }
+            out.bytes.append(UInt8(ascii: "]"))
+            out.member("kind", LedgerEntry.Kind.disclosure.rawValue)
+            out.member("legal_basis", d.legalBasis)
+            out.member("method", d.method)
+            out.member("partner", d.partner)
+            out.member("partner_country", d.partnerCountry)
+            out.member("partner_legal_entity", d.partnerLegalEntity)
+            out.member("policy_version", d.policyVersion)
+            out.member("purpose", d.purpose)
+            out.member("reason", d.reason)
+            out.member("request_id", d.requestID)
+            out.member("route", d.route)
+            out.member("seq", Int(sequence))
+            out.member("subject_key", d.subjectKey)
+            out.member("time", timestamp(time))
+            out.member("transfer_basis", d.transferBasis)
+            out.member("v", version)
+            out.key("withheld")
+            out.bytes.append(UInt8(ascii: "["))
+            for (offset, path) in d.withheld.enumerated() {
+                if offset > 0 { out.bytes.append(UInt8(ascii: ",")) }
+                JSONWriter.writeString(path, into: &out.bytes)
+            }
+            out.bytes.append(UInt8(ascii: "]"))
+        case .outcome(let o):
+            out.member("bytes_received", o.bytesReceived)
+            out.member("bytes_sent", o.bytesSent)
+            out.member("decision_seq", Int(o.decisionSequence))
+            out.member("error", o.error)
+            out.member("kind", LedgerEntry.Kind.outcome.rawValue)
+            out.member("latency_ms", o.latencyMilliseconds)
+            out.member("partner", o.partner)
+            out.member("request_id", o.requestID)
+            out.member("seq", Int(sequence))
+            out.member("status", o.status)
+            out.member("time", timestamp(time))
+            out.member("v", version)
+        }
+        out.bytes.append(UInt8(ascii: "}"))
+        return out.bytes
+    }
+
+    struct CanonicalWriter {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        var first = true
+
+        init() {
+            bytes.reserveCapacity(1024)
+        }
+
+        mutating func key(_ name: StaticString) {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        }
+
+        mutating func member(_ name: StaticString, _ value: String?) {
+            key(name)
+            if let value { JSONWriter.writeString(value, into: &bytes) } else { bytes.append(contentsOf: "null".utf8) }
+        }
+
+        mutating func member(_ name: StaticString, _ value: Int?) {
+            key(name)
+            bytes.append(contentsOf: (value.map(String.init) ?? "null").utf8)
+        }
+    }
+
+    /// The record as a `JSONObject`: the definition the direct writer must match.
+    static func referenceObject(_ draft: LedgerDraft, sequence: Int64, at time: Date) -> [UInt8] {
         var object = JSONObject()
         object["v"] = .number(JSONNumber(version))
         object["seq"] = .number(JSONNumber(text: String(sequence), value: Double(sequence)))

@@ -45,30 +45,36 @@ public struct LedgerFilter: Sendable, Equatable {
     }
 }
 
-/// A ledger location as given to `--ledger`: `sqlite:PATH` (the embedded default).
+/// A ledger location as given to `--ledger`: `sqlite:PATH` (the embedded default) or
+/// `postgres://user:password@host:port/database?origin=NAME` (several instances, one log per origin).
 public enum LedgerURL: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)
+    case postgres(PostgresLedgerStore.Location)
 
     public init(_ text: String) throws(LedgerError) {
         if text.hasPrefix("sqlite:"), text.count > 7 {
             self = .sqlite(path: String(text.dropFirst(7)))
         } else if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
-            throw LedgerError(.badURL, "the PostgreSQL store is not built yet; use sqlite:PATH")
+            self = .postgres(try PostgresLedgerStore.Location(url: text))
         } else {
-            throw LedgerError(.badURL, "a ledger URL is sqlite:PATH")
+            throw LedgerError(.badURL, "a ledger URL is sqlite:PATH or postgres://user:password@host:port/database?origin=NAME")
         }
     }
 
+    /// The URL without its password, for logs.
     public var description: String {
         switch self {
         case .sqlite(let path): "sqlite:\(path)"
+        case .postgres(let location):
+            "postgres://\(location.username)@\(location.host):\(location.port)/\(location.database)?origin=\(location.origin)"
         }
     }
 
-    /// Opens the store this URL names, creating it when it does not exist.
+    /// Opens the store this URL names, creating its tables when they do not exist.
     public func open() throws(LedgerError) -> any LedgerStore {
         switch self {
         case .sqlite(let path): try SQLiteLedgerStore(path: path)
+        case .postgres(let location): try PostgresLedgerStore(location: location)
         }
     }
 }

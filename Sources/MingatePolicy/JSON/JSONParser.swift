@@ -100,7 +100,7 @@ private struct Reader {
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             position += 1
             skipWhitespace()
-            object[key] = try readValue(depth: depth)
+            object.append(key, try readValue(depth: depth))
             skipWhitespace()
             guard position < bytes.count else { throw fail("unexpected end of input") }
             if bytes[position] == UInt8(ascii: ",") {

@@ -58,18 +58,22 @@ public struct JSONNumber: Sendable {
     }
 }
 
-/// A JSON object: members in document order, with a name index for lookup.
+/// A JSON object: members in document order. Lookup scans small objects (most request bodies are made of
+/// them) and keeps a name index only for objects past `indexThreshold` members, so parsing does not hash every key.
 public struct JSONObject: Sendable {
     public private(set) var members: [(name: String, value: JSONValue)]
-    private var index: [String: Int]
+    private var index: [String: Int]?
+
+    static let indexThreshold = 16
 
     public init() {
         members = []
-        index = [:]
+        index = nil
     }
 
     public init(_ pairs: [(String, JSONValue)]) {
         self.init()
+        members.reserveCapacity(pairs.count)
         for (name, value) in pairs { self[name] = value }
     }
 
@@ -77,25 +81,43 @@ public struct JSONObject: Sendable {
     public var isEmpty: Bool { members.isEmpty }
 
     /// The position of member `name` in document order.
-    public func position(of name: String) -> Int? { index[name] }
+    public func position(of name: String) -> Int? {
+        if let index { return index[name] }
+        return members.firstIndex { $0.name == name }
+    }
 
     /// Whether `name` is present already; the parser uses it to refuse duplicate keys.
-    public func contains(_ name: String) -> Bool { index[name] != nil }
+    public func contains(_ name: String) -> Bool { position(of: name) != nil }
+
+    /// Appends a member known not to be present (the parser checks first).
+    mutating func append(_ name: String, _ value: JSONValue) {
+        if index != nil {
+            index![name] = members.count
+        } else if members.count == Self.indexThreshold {
+            var built: [String: Int] = [:]
+            for (offset, member) in members.enumerated() { built[member.name] = offset }
+            built[name] = members.count
+            index = built
+        }
+        members.append((name, value))
+    }
 
     public subscript(name: String) -> JSONValue? {
-        get { index[name].map { members[$0].value } }
+        get { position(of: name).map { members[$0].value } }
         set {
-            if let position = index[name] {
+            if let position = position(of: name) {
                 if let newValue {
                     members[position].value = newValue
                 } else {
                     members.remove(at: position)
-                    index = [:]
-                    for (offset, member) in members.enumerated() { index[member.name] = offset }
+                    if index != nil {
+                        var rebuilt: [String: Int] = [:]
+                        for (offset, member) in members.enumerated() { rebuilt[member.name] = offset }
+                        index = rebuilt
+                    }
                 }
             } else if let newValue {
-                index[name] = members.count
-                members.append((name, newValue))
+                append(name, newValue)
             }
         }
     }

@@ -35,6 +35,7 @@ public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible, Compa
 
     /// Escapes a member name as RFC 9535 §2.7 requires in a normalized path.
     static func escape(_ name: String) -> String {
+        if !name.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "\\") }) { return name }
         var out = ""
         for scalar in name.unicodeScalars {
             switch scalar {

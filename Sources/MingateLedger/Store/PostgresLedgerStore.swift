@@ -1,0 +1,297 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// The ledger in PostgreSQL, for several gateway instances: each writes its own log, named by its origin, in one
+/// pair of tables keyed by `(origin, seq)`. A commit returns once PostgreSQL has flushed it
+/// (`synchronous_commit` on, the default). One connection, owned by the ledger writer's thread; after a failure
+/// the next append reconnects, so the gateway recovers by itself when the database is back.
+public final class PostgresLedgerStore: LedgerStore {
+    public struct Location: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var username: String
+        public var password: String?
+        public var database: String
+        public var origin: String
+    }
+
+    public let location: Location
+    private let logger: Logger
+    private var connection: PostgresConnection?
+    private var nextSequence: Int64 = 0
+
+    static let schema = [
+        """
+        CREATE TABLE IF NOT EXISTS ledger_entries (
+            origin TEXT NOT NULL, seq BIGINT NOT NULL, kind TEXT NOT NULL, recorded_at TEXT NOT NULL,
+            request_id TEXT NOT NULL, partner TEXT, purpose TEXT, caller TEXT, subject_key TEXT, decision TEXT,
+            entry BYTEA NOT NULL, leaf_hash BYTEA NOT NULL, PRIMARY KEY (origin, seq))
+        """,
+        "CREATE INDEX IF NOT EXISTS ledger_entries_partner ON ledger_entries(origin, partner, purpose)",
+        "CREATE INDEX IF NOT EXISTS ledger_entries_subject ON ledger_entries(origin, subject_key)",
+        """
+        CREATE TABLE IF NOT EXISTS ledger_checkpoints (
+            origin TEXT NOT NULL, tree_size BIGINT NOT NULL, root BYTEA NOT NULL, note TEXT NOT NULL,
+            created_at TEXT NOT NULL, PRIMARY KEY (origin, tree_size))
+        """,
+        """
+        CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'the ledger is append-only'; END $$
+        """,
+        """
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'ledger_entries_append_only') THEN
+            CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON ledger_entries
+              FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
+          END IF;
+          IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'ledger_checkpoints_append_only') THEN
+            CREATE TRIGGER ledger_checkpoints_append_only BEFORE UPDATE OR DELETE ON ledger_checkpoints
+              FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
+          END IF;
+        END $$
+        """,
+    ]
+
+    public init(location: Location, logger: Logger = Logger(label: "mingate.ledger.postgres")) throws(LedgerError) {
+        self.location = location
+        self.logger = logger
+        let connection = try connect()
+        do {
+            // Two instances creating the schema at once would race; an advisory lock serialises them.
+            _ = try connection.query("SELECT pg_advisory_lock(6962)", logger: logger).wait()
+            for statement in Self.schema {
+                _ = try connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).wait()
+            }
+            _ = try connection.query("SELECT pg_advisory_unlock(6962)", logger: logger).wait()
+        } catch {
+            throw Self.failure(error, "cannot create the ledger schema")
+        }
+        try loadNextSequence(connection)
+    }
+
+    deinit {
+        try? connection?.close().wait()
+    }
+
+    private func connect() throws(LedgerError) -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        connection = nil
+        var configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.username, password: location.password,
+            database: location.database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(3)
+        do {
+            let connected = try PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 1, logger: logger
+            ).wait()
+            connection = connected
+            return connected
+        } catch {
+            throw Self.failure(error, "cannot reach PostgreSQL at \(location.host):\(location.port)", code: .storeUnavailable)
+        }
+    }
+
+    private func loadNextSequence(_ connection: PostgresConnection) throws(LedgerError) {
+        do {
+            let rows = try connection.query(
+                "SELECT COALESCE(MAX(seq) + 1, 0)::BIGINT FROM ledger_entries WHERE origin = \(location.origin)",
+                logger: logger
+            ).wait()
+            nextSequence = try rows.first?.decode(Int64.self) ?? 0
+        } catch {
+            throw Self.failure(error, "cannot read the ledger's size")
+        }
+    }
+
+    static func failure(_ error: any Error, _ message: String, code: LedgerError.Code = .storeFailed) -> LedgerError {
+        if let psql = error as? PSQLError, let server = psql.serverInfo?[.message] {
+            return LedgerError(code, "\(message): \(server)")
+        }
+        return LedgerError(code, "\(message): \(String(describing: error).prefix(200))")
+    }
+
+    /// Runs `body` on a live connection; on failure drops the connection so the next call reconnects.
+    private func withConnection<T>(_ what: String, _ body: (PostgresConnection) throws -> T) throws(LedgerError) -> T {
+        let wasConnected = connection != nil && !(connection?.isClosed ?? true)
+        let connection = try connect()
+        if !wasConnected { try loadNextSequence(connection) }
+        do {
+            return try body(connection)
+        } catch {
+            if connection.isClosed { self.connection = nil }
+            throw Self.failure(error, what)
+        }
+    }
+
+    public func append(_ drafts: [LedgerDraft], at time: Date) throws(LedgerError) -> [LedgerEntry] {
+        try withConnection("ledger commit failed") { connection in
+            var entries: [LedgerEntry] = []
+            var bindings = PostgresBindings(capacity: drafts.count * 12)
+            var rows: [String] = []
+            var sequence = nextSequence
+            let recordedAt = LedgerEncoding.timestamp(time)
+            for draft in drafts {
+                let encoded = LedgerEncoding.encode(draft, sequence: sequence, at: time)
+                let entry = LedgerEntry(
+                    sequence: sequence, kind: draft.kind, recordedAt: recordedAt, requestID: draft.requestID, encoded: encoded)
+                var columns: [String?] = [nil, nil, nil, nil, nil]
+                switch draft {
+                case .disclosure(let disclosure):
+                    columns = [disclosure.partner, disclosure.purpose, disclosure.caller, disclosure.subjectKey, disclosure.decision.rawValue]
+                case .outcome(let outcome):
+                    columns[0] = outcome.partner
+                }
+                let base = bindings.count
+                bindings.append(location.origin)
+                bindings.append(sequence)
+                bindings.append(draft.kind.rawValue)
+                bindings.append(recordedAt)
+                bindings.append(draft.requestID)
+                for column in columns { bindings.append(column) }
+                bindings.append(ByteBuffer(bytes: encoded))
+                bindings.append(ByteBuffer(bytes: entry.leafHash))
+                rows.append("(" + (1...12).map { "$\(base + $0)" }.joined(separator: ",") + ")")
+                entries.append(entry)
+                sequence += 1
+            }
+            _ = try connection.query("BEGIN", logger: logger).wait()
+            do {
+                _ = try connection.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            INSERT INTO ledger_entries (origin, seq, kind, recorded_at, request_id, partner, purpose, caller,
+                                subject_key, decision, entry, leaf_hash) VALUES \(rows.joined(separator: ","))
+                            """, binds: bindings), logger: logger
+                ).wait()
+                _ = try connection.query("COMMIT", logger: logger).wait()
+            } catch {
+                _ = try? connection.query("ROLLBACK", logger: logger).wait()
+                throw error
+            }
+            nextSequence = sequence
+            return entries
+        }
+    }
+
+    public func entries(in range: Range<Int64>) throws(LedgerError) -> [LedgerEntry] {
+        try withConnection("cannot read the ledger") { connection in
+            let rows = try connection.query(
+                """
+                SELECT seq, kind, recorded_at, request_id, entry FROM ledger_entries
+                WHERE origin = \(location.origin) AND seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq
+                """, logger: logger
+            ).wait()
+            return try rows.map { row in
+                let (seq, kind, recordedAt, requestID, entry) = try row.decode((Int64, String, String, String, ByteBuffer).self)
+                return LedgerEntry(
+                    sequence: seq, kind: LedgerEntry.Kind(rawValue: kind) ?? .disclosure, recordedAt: recordedAt,
+                    requestID: requestID, encoded: Array(entry.readableBytesView))
+            }
+        }
+    }
+
+    public func size() throws(LedgerError) -> Int64 {
+        try withConnection("cannot read the ledger") { connection in
+            let rows = try connection.query(
+                "SELECT COALESCE(MAX(seq) + 1, 0)::BIGINT FROM ledger_entries WHERE origin = \(location.origin)", logger: logger
+            ).wait()
+            return try rows.first?.decode(Int64.self) ?? 0
+        }
+    }
+
+    public func leafHashes(in range: Range<Int64>) throws(LedgerError) -> [(sequence: Int64, hash: MerkleTree.Hash)] {
+        try withConnection("cannot read the ledger") { connection in
+            let rows = try connection.query(
+                """
+                SELECT seq, leaf_hash FROM ledger_entries
+                WHERE origin = \(location.origin) AND seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq
+                """, logger: logger
+            ).wait()
+            return try rows.map { row in
+                let (seq, hash) = try row.decode((Int64, ByteBuffer).self)
+                return (seq, Array(hash.readableBytesView))
+            }
+        }
+    }
+
+    public func appendCheckpoint(_ checkpoint: Checkpoint, note: String, at time: Date) throws(LedgerError) {
+        try withConnection("cannot store the checkpoint") { connection in
+            _ = try connection.query(
+                """
+                INSERT INTO ledger_checkpoints (origin, tree_size, root, note, created_at)
+                VALUES (\(location.origin), \(Int64(checkpoint.size)), \(ByteBuffer(bytes: checkpoint.root)), \(note),
+                        \(LedgerEncoding.timestamp(time)))
+                ON CONFLICT DO NOTHING
+                """, logger: logger
+            ).wait()
+        }
+    }
+
+    public func checkpoints() throws(LedgerError) -> [(size: Int, note: String)] {
+        try withConnection("cannot read the checkpoints") { connection in
+            let rows = try connection.query(
+                "SELECT tree_size, note FROM ledger_checkpoints WHERE origin = \(location.origin) ORDER BY tree_size",
+                logger: logger
+            ).wait()
+            return try rows.map { row in
+                let (size, note) = try row.decode((Int64, String).self)
+                return (Int(size), note)
+            }
+        }
+    }
+
+    public func query(_ filter: LedgerFilter, after: Int64, limit: Int) throws(LedgerError) -> [LedgerEntry] {
+        try withConnection("cannot query the ledger") { connection in
+            var bindings = PostgresBindings()
+            bindings.append(location.origin)
+            bindings.append(after)
+            var conditions = ["origin = $1", "seq > $2"]
+            if !filter.includeOutcomes { conditions.append("kind = 'disclosure'") }
+            for (column, value) in [
+                ("partner", filter.partner), ("purpose", filter.purpose), ("caller", filter.caller),
+                ("subject_key", filter.subjectKey), ("decision", filter.decision),
+            ] {
+                if let value {
+                    bindings.append(value)
+                    conditions.append("\(column) = $\(bindings.count)")
+                }
+            }
+            if let since = filter.since {
+                bindings.append(since)
+                conditions.append("recorded_at >= $\(bindings.count)")
+            }
+            if let until = filter.until {
+                bindings.append(until)
+                conditions.append("recorded_at < $\(bindings.count)")
+            }
+            bindings.append(Int64(limit))
+            let sql = "SELECT seq, kind, recorded_at, request_id, entry FROM ledger_entries WHERE "
+                + conditions.joined(separator: " AND ") + " ORDER BY seq LIMIT $\(bindings.count)"
+            let rows = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
+            return try rows.map { row in
+                let (seq, kind, recordedAt, requestID, entry) = try row.decode((Int64, String, String, String, ByteBuffer).self)
+                return LedgerEntry(
+                    sequence: seq, kind: LedgerEntry.Kind(rawValue: kind) ?? .disclosure, recordedAt: recordedAt,
+                    requestID: requestID, encoded: Array(entry.readableBytesView))
+            }
+        }
+    }
+}
+
+extension PostgresLedgerStore.Location {
+    /// Parses `postgres://user:password@host:port/database?origin=NAME`.
+    public init(url text: String) throws(LedgerError) {
+        guard let components = URLComponents(string: text), ["postgres", "postgresql"].contains(components.scheme),
+            let host = components.host, !host.isEmpty
+        else { throw LedgerError(.badURL, "a PostgreSQL ledger URL is postgres://user:password@host:port/database?origin=NAME") }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        let origin = components.queryItems?.first(where: { $0.name == "origin" })?.value ?? "default"
+        self.init(
+            host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
+            password: components.password, database: database.isEmpty ? (components.user ?? "postgres") : database,
+            origin: origin)
+    }
+}
