@@ -72,7 +72,9 @@ let package = Package(
         .testTarget(
             name: "MingatePolicyTests",
             dependencies: ["MingatePolicy", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "MingateLedgerTests", dependencies: ["MingateLedger", "MingatePolicy"]),
+        .testTarget(
+            name: "MingateLedgerTests",
+            dependencies: ["MingateLedger", "MingatePolicy", .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(
             name: "MingateGatewayTests",
             dependencies: [

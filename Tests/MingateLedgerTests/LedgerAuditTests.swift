@@ -7,26 +7,21 @@ import Testing
 /// Tampering with a stored ledger is found by `LedgerAuditor`, naming the first bad record.
 @Suite struct LedgerAuditTests {
     struct Fixture {
-        let path: String
+        let url: String
+        let backend: LedgerBackend
         let signer: NoteSigner
         var auditor: LedgerAuditor { LedgerAuditor(verifier: signer.verifier) }
-        func report() throws -> LedgerAuditor.Report { try auditor.verify(try SQLiteLedgerStore(path: path)) }
-
-        /// A connection with the append-only triggers removed, as an attacker with file access would.
-        func attacker() throws -> SQLiteDatabase {
-            let database = try SQLiteDatabase(path: path)
-            try database.execute("DROP TRIGGER ledger_entries_no_update; DROP TRIGGER ledger_entries_no_delete;")
-            try database.execute("DROP TRIGGER ledger_checkpoints_no_update; DROP TRIGGER ledger_checkpoints_no_delete;")
-            return database
-        }
+        func store() throws -> any LedgerStore { try LedgerURL(url).open() }
+        func report() throws -> LedgerAuditor.Report { try auditor.verify(try store()) }
+        func attacker() throws -> any LedgerAttacker { try backend.attacker(url) }
     }
 
     /// 24 records written in 4 batches, a checkpoint after each batch.
-    static func fixture() async throws -> Fixture {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).sqlite").path
+    static func fixture(_ backend: LedgerBackend) async throws -> Fixture {
+        let url = backend.freshURL()
         let signer = NoteSigner.generate(name: "test.mingate/ledger")
         let writer = try LedgerWriter(
-            store: try SQLiteLedgerStore(path: path), checkpointing: .init(signer: signer, origin: signer.name, interval: 0))
+            store: try LedgerURL(url).open(), checkpointing: .init(signer: signer, origin: signer.name, interval: 0))
         for batch in 0..<4 {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<6 { group.addTask { _ = try await writer.append(LedgerWriterTests.disclosure(batch * 6 + index)) } }
@@ -34,11 +29,16 @@ import Testing
             }
         }
         await writer.close()
-        return Fixture(path: path, signer: signer)
+        return Fixture(url: url, backend: backend, signer: signer)
     }
 
-    @Test func anUntouchedLedgerVerifies() async throws {
-        let fixture = try await Self.fixture()
+    static func edited(_ entry: LedgerEntry) -> [UInt8] {
+        Array(String(decoding: entry.encoded, as: UTF8.self).replacingOccurrences(of: "midtrans", with: "xendit").utf8)
+    }
+
+    @Test(arguments: LedgerBackend.available)
+    func anUntouchedLedgerVerifies(_ backend: LedgerBackend) async throws {
+        let fixture = try await Self.fixture(backend)
         let report = try fixture.report()
         #expect(report.isValid, "\(report.problems)")
         #expect(report.entries == 24)
@@ -46,25 +46,23 @@ import Testing
         #expect(report.verifiedSize == 24)
     }
 
-    @Test func editingARecordIsFound() async throws {
-        let fixture = try await Self.fixture()
-        try fixture.attacker().execute("UPDATE ledger_entries SET entry = replace(entry, 'midtrans', 'xendit') WHERE seq = 9")
+    @Test(arguments: LedgerBackend.available)
+    func editingARecordIsFound(_ backend: LedgerBackend) async throws {
+        let fixture = try await Self.fixture(backend)
+        let original = try #require(try fixture.store().entries(in: 9..<10).first)
+        try fixture.attacker().replaceEntry(9, with: Self.edited(original), leafHash: nil)
         let report = try fixture.report()
         #expect(!report.isValid)
         #expect(report.problems.first?.sequence == 9)
         #expect(report.problems.first?.message.contains("edited") == true)
     }
 
-    @Test func editingARecordAndItsHashIsFoundByTheCheckpoint() async throws {
-        let fixture = try await Self.fixture()
-        let store = try SQLiteLedgerStore(path: fixture.path)
-        let original = try #require(try store.entries(in: 9..<10).first)
-        let forged = Array(String(decoding: original.encoded, as: UTF8.self).replacingOccurrences(of: "midtrans", with: "xendit").utf8)
-        let attacker = try fixture.attacker()
-        let update = try attacker.prepare("UPDATE ledger_entries SET entry = ?, leaf_hash = ? WHERE seq = 9")
-        update.bind(1, forged)
-        update.bind(2, MerkleTree.leafHash(forged))
-        _ = try update.step()
+    @Test(arguments: LedgerBackend.available)
+    func editingARecordAndItsHashIsFoundByTheCheckpoint(_ backend: LedgerBackend) async throws {
+        let fixture = try await Self.fixture(backend)
+        let original = try #require(try fixture.store().entries(in: 9..<10).first)
+        let forged = Self.edited(original)
+        try fixture.attacker().replaceEntry(9, with: forged, leafHash: MerkleTree.leafHash(forged))
         let report = try fixture.report()
         #expect(!report.isValid)
         let problem = try #require(report.problems.first)
@@ -72,43 +70,47 @@ import Testing
         #expect((problem.sequence ?? 99) <= 9, "the range named starts at or before the edited record")
     }
 
-    @Test func deletingARecordIsFound() async throws {
-        let fixture = try await Self.fixture()
-        try fixture.attacker().execute("DELETE FROM ledger_entries WHERE seq = 5")
+    @Test(arguments: LedgerBackend.available)
+    func deletingARecordIsFound(_ backend: LedgerBackend) async throws {
+        let fixture = try await Self.fixture(backend)
+        try fixture.attacker().delete(from: 5, through: 5)
         let report = try fixture.report()
         #expect(report.problems.first?.sequence == 5)
         #expect(report.problems.first?.message.contains("deleted") == true)
     }
 
-    @Test func deletingTheNewestRecordsIsFound() async throws {
-        let fixture = try await Self.fixture()
-        try fixture.attacker().execute("DELETE FROM ledger_entries WHERE seq >= 20")
+    @Test(arguments: LedgerBackend.available)
+    func deletingTheNewestRecordsIsFound(_ backend: LedgerBackend) async throws {
+        let fixture = try await Self.fixture(backend)
+        try fixture.attacker().delete(from: 20, through: 100)
         let report = try fixture.report()
         #expect(!report.isValid)
         #expect(report.problems.contains { $0.message.contains("missing") })
     }
 
-    @Test func reorderingTwoRecordsIsFound() async throws {
-        let fixture = try await Self.fixture()
-        let attacker = try fixture.attacker()
-        try attacker.execute("UPDATE ledger_entries SET seq = -1 WHERE seq = 3; UPDATE ledger_entries SET seq = 3 WHERE seq = 4; UPDATE ledger_entries SET seq = 4 WHERE seq = -1;")
+    @Test(arguments: LedgerBackend.available)
+    func reorderingTwoRecordsIsFound(_ backend: LedgerBackend) async throws {
+        let fixture = try await Self.fixture(backend)
+        try fixture.attacker().swap(3, 4)
         let report = try fixture.report()
         #expect(report.problems.first?.sequence == 3)
         #expect(report.problems.first?.message.contains("moved") == true)
     }
 
-    @Test func aForgedCheckpointIsFound() async throws {
-        let fixture = try await Self.fixture()
+    @Test(arguments: LedgerBackend.available)
+    func aForgedCheckpointIsFound(_ backend: LedgerBackend) async throws {
+        let fixture = try await Self.fixture(backend)
         let forger = NoteSigner.generate(name: fixture.signer.name)
         let checkpoint = Checkpoint(origin: forger.name, size: 30, root: MerkleTree.emptyRoot)
-        try SQLiteLedgerStore(path: fixture.path).appendCheckpoint(checkpoint, note: try forger.sign(checkpoint.text), at: Date())
+        try fixture.store().appendCheckpoint(checkpoint, note: try forger.sign(checkpoint.text), at: Date())
         let report = try fixture.report()
         #expect(report.problems.contains { $0.message.contains("signature does not verify") })
     }
 
-    @Test func receiptsVerifyOfflineAndCatchAlteration() async throws {
-        let fixture = try await Self.fixture()
-        let receipt = try InclusionReceipt.make(for: 13, from: try SQLiteLedgerStore(path: fixture.path))
+    @Test(arguments: LedgerBackend.available)
+    func receiptsVerifyOfflineAndCatchAlteration(_ backend: LedgerBackend) async throws {
+        let fixture = try await Self.fixture(backend)
+        let receipt = try InclusionReceipt.make(for: 13, from: try fixture.store())
         let parsed = try InclusionReceipt(text: receipt.text)
         #expect(try parsed.verify(with: fixture.signer.verifier).size == 24)
         let altered = receipt.text.replacingOccurrences(

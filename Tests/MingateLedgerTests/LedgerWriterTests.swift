@@ -19,34 +19,34 @@ import Testing
         return disclosure
     }
 
-    @Test func concurrentAppendsShareCommitsAndGetDistinctSequences() async throws {
-        let path = Self.temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let writer = try LedgerWriter(store: try SQLiteLedgerStore(path: path))
+    @Test(arguments: LedgerBackend.available)
+    func concurrentAppendsShareCommitsAndGetDistinctSequences(_ backend: LedgerBackend) async throws {
+        let url = backend.freshURL()
+        let writer = try LedgerWriter(store: try LedgerURL(url).open())
         let sequences = try await withThrowingTaskGroup(of: Int64.self) { group in
             for index in 0..<300 { group.addTask { try await writer.append(Self.disclosure(index)).sequence } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         await writer.close()
         #expect(Set(sequences) == Set(0..<300))
-        let entries = try SQLiteLedgerStore(path: path).entries(in: 0..<1000)
+        let entries = try LedgerURL(url).open().entries(in: 0..<1000)
         #expect(entries.count == 300)
         #expect(entries.map(\.sequence) == Array(0..<300))
         // Each entry's stored encoding says its own sequence number.
         for entry in entries { #expect(entry.document?["seq"] == .number(JSONNumber(Int(entry.sequence)))) }
     }
 
-    @Test func sequenceContinuesAfterReopen() async throws {
-        let path = Self.temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let first = try LedgerWriter(store: try SQLiteLedgerStore(path: path))
+    @Test(arguments: LedgerBackend.available)
+    func sequenceContinuesAfterReopen(_ backend: LedgerBackend) async throws {
+        let url = backend.freshURL()
+        let first = try LedgerWriter(store: try LedgerURL(url).open())
         _ = try await first.append(Self.disclosure(0))
         first.record(Outcome(requestID: "req-0", decisionSequence: 0, partner: "midtrans", status: 200, bytesSent: 10, bytesReceived: 20, latencyMilliseconds: 3, error: nil))
         await first.close()
-        let second = try LedgerWriter(store: try SQLiteLedgerStore(path: path))
+        let second = try LedgerWriter(store: try LedgerURL(url).open())
         #expect(try await second.append(Self.disclosure(1)).sequence == 2, "the outcome was flushed on close and took seq 1")
         await second.close()
-        let store = try SQLiteLedgerStore(path: path)
+        let store = try LedgerURL(url).open()
         #expect(try store.size() == 3)
         #expect(try store.entries(in: 1..<2).first?.kind == .outcome)
     }
@@ -87,5 +87,8 @@ import Testing
     @Test func ledgerURLs() throws {
         #expect(try LedgerURL("sqlite:/tmp/x.sqlite") == .sqlite(path: "/tmp/x.sqlite"))
         #expect(throws: LedgerError.self) { try LedgerURL("mysql://x") }
+        #expect(
+            try LedgerURL("postgres://u:p@db.internal:6543/ledger?origin=gw-2")
+                == .postgres(.init(host: "db.internal", port: 6543, username: "u", password: "p", database: "ledger", origin: "gw-2")))
     }
 }
