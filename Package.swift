@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(
             name: "MingateGatewayTests",
             dependencies: [
-                "MingateGateway",
+                "MingateGateway", "mingate",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -16,7 +16,7 @@ struct AuditCommand: ParsableCommand {
         func open() throws -> any LedgerStore {
             do {
                 let url = try LedgerURL(ledger)
-                if case .sqlite(let path) = url, !FileManager.default.fileExists(atPath: path) {
+                if case .sqlite(let path, _) = url, !FileManager.default.fileExists(atPath: path) {
                     throw CommandFailure("no ledger at \(path)")
                 }
                 return try url.open()

@@ -24,7 +24,11 @@ public struct Gateway: Sendable {
         }
         let store: any LedgerStore
         do {
-            store = try LedgerURL(configuration.ledger).open()
+            let url = try LedgerURL(configuration.ledger)
+            if !url.isDurable {
+                logger.critical("the ledger is NOT durable (sync=off): for benchmarks only, never with real data")
+            }
+            store = try url.open()
         } catch {
             throw GatewayError(.ledger, error.description)
         }

@@ -8,6 +8,8 @@ public protocol LedgerStore: AnyObject {
     func entries(in range: Range<Int64>) throws(LedgerError) -> [LedgerEntry]
     /// How many entries the log holds (the next sequence number).
     func size() throws(LedgerError) -> Int64
+    /// Checks the store would take a write: inserts a probe row in a transaction and rolls it back.
+    func probe() throws(LedgerError)
     /// The stored leaf hashes of entries in `range`, in order.
     func leafHashes(in range: Range<Int64>) throws(LedgerError) -> [(sequence: Int64, hash: MerkleTree.Hash)]
     /// Stores a signed checkpoint (its note text) for `size`.
@@ -48,12 +50,17 @@ public struct LedgerFilter: Sendable, Equatable {
 /// A ledger location as given to `--ledger`: `sqlite:PATH` (the embedded default) or
 /// `postgres://user:password@host:port/database?origin=NAME` (several instances, one log per origin).
 public enum LedgerURL: Sendable, Equatable, CustomStringConvertible {
-    case sqlite(path: String)
+    case sqlite(path: String, durable: Bool = true)
     case postgres(PostgresLedgerStore.Location)
 
     public init(_ text: String) throws(LedgerError) {
         if text.hasPrefix("sqlite:"), text.count > 7 {
-            self = .sqlite(path: String(text.dropFirst(7)))
+            let rest = text.dropFirst(7)
+            if rest.hasSuffix("?sync=off") {
+                self = .sqlite(path: String(rest.dropLast(9)), durable: false)
+            } else {
+                self = .sqlite(path: String(rest))
+            }
         } else if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
             self = .postgres(try PostgresLedgerStore.Location(url: text))
         } else {
@@ -61,10 +68,16 @@ public enum LedgerURL: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether commits reach the disk before `append` returns (false only for `?sync=off`).
+    public var isDurable: Bool {
+        if case .sqlite(_, let durable) = self { return durable }
+        return true
+    }
+
     /// The URL without its password, for logs.
     public var description: String {
         switch self {
-        case .sqlite(let path): "sqlite:\(path)"
+        case .sqlite(let path, let durable): "sqlite:\(path)\(durable ? "" : "?sync=off")"
         case .postgres(let location):
             "postgres://\(location.username)@\(location.host):\(location.port)/\(location.database)?origin=\(location.origin)"
         }
@@ -73,7 +86,7 @@ public enum LedgerURL: Sendable, Equatable, CustomStringConvertible {
     /// Opens the store this URL names, creating its tables when they do not exist.
     public func open() throws(LedgerError) -> any LedgerStore {
         switch self {
-        case .sqlite(let path): try SQLiteLedgerStore(path: path)
+        case .sqlite(let path, let durable): try SQLiteLedgerStore(path: path, durable: durable)
         case .postgres(let location): try PostgresLedgerStore(location: location)
         }
     }

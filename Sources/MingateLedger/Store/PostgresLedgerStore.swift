@@ -193,6 +193,17 @@ public final class PostgresLedgerStore: LedgerStore {
         }
     }
 
+    public func probe() throws(LedgerError) {
+        try withConnection("the ledger cannot be written") { connection in
+            _ = try connection.query("BEGIN", logger: logger).wait()
+            defer { _ = try? connection.query("ROLLBACK", logger: logger).wait() }
+            _ = try connection.query(
+                "INSERT INTO ledger_entries (origin, seq, kind, recorded_at, request_id, entry, leaf_hash) VALUES (\(location.origin), -1, 'probe', '', '', '\\x00'::bytea, '\\x00'::bytea)",
+                logger: logger
+            ).wait()
+        }
+    }
+
     public func size() throws(LedgerError) -> Int64 {
         try withConnection("cannot read the ledger") { connection in
             let rows = try connection.query(

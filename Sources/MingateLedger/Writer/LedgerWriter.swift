@@ -132,7 +132,21 @@ public final class LedgerWriter: @unchecked Sendable {
     private func loop() {
         while true {
             condition.lock()
-            while pending.isEmpty && !stopping { condition.wait() }
+            while pending.isEmpty && !stopping {
+                if healthy {
+                    condition.wait()
+                } else if !condition.wait(until: Date().addingTimeInterval(1)) && pending.isEmpty && !stopping {
+                    // Unhealthy and idle: probe the store, so readiness comes back without waiting for a request.
+                    condition.unlock()
+                    let recovered = (try? store.probe()) != nil
+                    condition.lock()
+                    if recovered && !healthy {
+                        healthy = true
+                        lastFailure = nil
+                        logger.notice("ledger store reachable again")
+                    }
+                }
+            }
             if pending.isEmpty && stopping {
                 condition.unlock()
                 signCheckpointIfDue(force: true)
