@@ -107,8 +107,9 @@ import Testing
                 }
                 try await load.waitForAll()
             }
-            process.waitUntilExit()
-            #expect(process.terminationReason == .uncaughtSignal)
+            // Foundation reaps the child itself; poll rather than waitUntilExit (which needs a run loop).
+            while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL, "the gateway died of SIGKILL")
 
             // The ledger verifies: every stored record matches its hash, every checkpoint its records.
             let store = try SQLiteLedgerStore(path: ledgerPath)

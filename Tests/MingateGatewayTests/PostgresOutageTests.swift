@@ -1,0 +1,124 @@
+import Foundation
+import MingateLedger
+import MingatePolicy
+import Testing
+
+@testable import MingateGateway
+
+/// A PostgreSQL server of the test's own (initdb in a temp folder, run as the `postgres` user), so the test can
+/// stop and start it without disturbing the shared one other tests use.
+final class TestPostgresServer {
+    let directory: String
+    let port: Int
+    let bin: String
+
+    static var binDirectory: String? {
+        let root = "/usr/lib/postgresql"
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: root))?.sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+        guard let version = versions?.last else { return nil }
+        let bin = "\(root)/\(version)/bin"
+        return FileManager.default.isExecutableFile(atPath: bin + "/initdb") ? bin : nil
+    }
+
+    static var canRun: Bool { getuid() == 0 && binDirectory != nil && FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser") }
+
+    init(port: Int) throws {
+        bin = Self.binDirectory!
+        self.port = port
+        directory = "/tmp/mingate-pg-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Self.run("/bin/chown", ["postgres:postgres", directory])
+        try asPostgres("\(bin)/initdb", ["-D", directory + "/data", "-A", "trust", "-U", "postgres", "--no-sync"])
+        try start()
+    }
+
+    func start() throws {
+        try asPostgres(
+            "\(bin)/pg_ctl",
+            ["-D", directory + "/data", "-l", directory + "/log", "-w", "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=on", "start"])
+    }
+
+    func stop() throws {
+        try asPostgres("\(bin)/pg_ctl", ["-D", directory + "/data", "-m", "immediate", "-w", "stop"])
+    }
+
+    func remove() {
+        try? stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    var url: String { "postgres://postgres@127.0.0.1:\(port)/postgres?origin=outage-test" }
+
+    private func asPostgres(_ tool: String, _ arguments: [String]) throws {
+        try Self.run("/usr/sbin/runuser", ["-u", "postgres", "--", tool] + arguments)
+    }
+
+    /// Runs a tool to completion with posix_spawn and waitpid (Foundation's Process.waitUntilExit waits on a run
+    /// loop that does not turn on a Swift concurrency thread).
+    static func run(_ tool: String, _ arguments: [String]) throws {
+        let argv = ([tool] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var pid = pid_t()
+        guard posix_spawn(&pid, tool, &actions, nil, argv, environ) == 0 else {
+            throw GatewayError(.configuration, "cannot start \(tool)")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        guard status == 0 else {
+            throw GatewayError(.configuration, "\(tool) \(arguments.joined(separator: " ")) exited with status \(status)")
+        }
+    }
+}
+
+@Suite struct PostgresOutageTests {
+    @Test func aStoppedPostgresRefusesEverythingAndTheGatewayRecovers() async throws {
+        guard TestPostgresServer.canRun else {
+            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "CI runs as root with PostgreSQL installed")
+            return
+        }
+        let server = try TestPostgresServer(port: try CrashTests.freePort())
+        defer { server.remove() }
+        try await GatewayHarness.with(configure: { $0.ledger = server.url }) { harness in
+            let first = try await harness.postJSON("/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder)
+            #expect(first.status == 200)
+            #expect(harness.partner.received.count == 1)
+
+            try server.stop()
+            for _ in 0..<3 {
+                let refused = try await harness.postJSON("/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder)
+                #expect(refused.status == 503)
+                #expect(refused.errorCode == "ledger_unavailable")
+            }
+            #expect(harness.partner.received.count == 1, "nothing forwarded while the ledger is down")
+            #expect(try await harness.send("GET", "/readyz", token: nil).status == 503)
+
+            try server.start()
+            // Readiness returns by itself (the writer probes the store), before any request succeeds.
+            var ready = false
+            for _ in 0..<50 {
+                if try await harness.send("GET", "/readyz", token: nil).status == 200 {
+                    ready = true
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(ready, "/readyz recovers once PostgreSQL is back")
+            let again = try await harness.postJSON("/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder)
+            #expect(again.status == 200)
+            #expect(harness.partner.received.count == 2)
+
+            // No lost or duplicated records: exactly the two forwarded decisions, numbered 0 and up without gaps.
+            let store = try LedgerURL(server.url).open()
+            let entries = try store.entries(in: 0..<1000)
+            #expect(entries.map(\.sequence) == Array(0..<Int64(entries.count)))
+            let decisions = entries.filter { $0.kind == .disclosure }
+            #expect(decisions.count == 2)
+            #expect(decisions.allSatisfy { $0.document?["decision"]?.stringValue == "forward" })
+        }
+    }
+}
