@@ -10,8 +10,8 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the gateway.",
         discussion: """
             With --sandbox, stand-in partners run inside the process in place of the real base URLs, missing \
-            secrets get stand-in values, and a demo caller with the token 'sandbox-demo-token' may use every \
-            purpose. Never use --sandbox with real data.
+            secrets get stand-in values, a demo caller with the token 'sandbox-demo-token' may use every \
+            purpose, and a demo auditor has the token 'sandbox-auditor-token'. Never use --sandbox with real data.
             """)
 
     @Option(help: "A deployment file (see ops/mingate.example.yaml).") var config: String?
@@ -93,6 +93,7 @@ struct Serve: AsyncParsableCommand {
                 configuration.checkpointKeyFile = prefix + ".key"
             }
             configuration.extraCallers.append(.init(id: "sandbox-demo", token: "sandbox-demo-token"))
+            configuration.extraAuditors.append(.init(id: "sandbox-auditor", token: "sandbox-auditor-token"))
             logger.warning(
                 "SANDBOX: stand-in partners, stand-in secrets, demo caller token 'sandbox-demo-token'. Not for real data.",
                 metadata: ["sandbox.partner": "http://127.0.0.1:\(port)"])

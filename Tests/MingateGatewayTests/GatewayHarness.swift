@@ -27,6 +27,9 @@ struct GatewayHarness {
     static let fulfilmentToken = "test-fulfilment-token"
     static let accountToken = "test-account-token"
     static let testerToken = "test-tester-token"
+    static let auditorToken = "test-auditor-token"
+    /// The test ledger's checkpoint key (a checkpoint after every commit).
+    static let checkpointSigner = NoteSigner.generate(name: "test.mingate/ledger")
 
     static let environment = [
         "MINGATE_PSEUDONYM_KEY": "test-pseudonym-key-0123456789",
@@ -118,6 +121,11 @@ struct GatewayHarness {
                     mayUse: ["verihubs": ["identity-verification"], "bankverify": ["account-verification"]]),
                 .init(id: "tester", token: testerToken, mayUse: ["testpartner": ["form", "transforms"]]),
             ]
+            configuration.extraAuditors = [.init(id: "test-auditor", token: auditorToken)]
+            let keyFile = directory.appendingPathComponent("ledger.key").path
+            try checkpointSigner.privateKeyText.write(toFile: keyFile, atomically: true, encoding: .utf8)
+            configuration.checkpointKeyFile = keyFile
+            configuration.checkpointInterval = 0
             configure(&configuration)
 
             var logger = Logger(label: "mingate.test")

@@ -28,6 +28,8 @@ public struct GatewayConfiguration: Sendable {
     public var sandboxSecrets: Bool = false
     /// Extra callers beyond `policies/callers.yaml`: the sandbox's demo caller. Token → caller id.
     public var extraCallers: [ExtraCaller] = []
+    /// Extra auditors beyond `policies/auditors.yaml`: the sandbox's demo auditor. Only `id` and `token` are used.
+    public var extraAuditors: [ExtraCaller] = []
     public var logLevel: Logger.Level = .info
 
     public init() {}

@@ -62,6 +62,10 @@ public struct LoadedPolicy: Sendable {
             callers.append(
                 Caller(id: extra.id, tokenDigest: Array(SHA256.hash(data: Data(extra.token.utf8))), mayUse: mayUse))
         }
+        var auditors = policy.auditors
+        for extra in configuration.extraAuditors {
+            auditors.append(Auditor(id: extra.id, tokenDigest: Array(SHA256.hash(data: Data(extra.token.utf8)))))
+        }
         var version = SHA256()
         version.update(data: Data(policy.version.utf8))
         for (id, url) in configuration.baseURLOverrides.sorted(by: { $0.key < $1.key }) {
@@ -70,7 +74,8 @@ public struct LoadedPolicy: Sendable {
         for extra in configuration.extraCallers { version.update(data: Data("\ncaller=\(extra.id)".utf8)) }
         let hex = version.finalize().map { String(format: "%02x", $0) }.joined()
         return PolicySet(
-            partners: partners, callers: callers, categories: policy.categories, homeCountry: policy.homeCountry,
+            partners: partners, callers: callers, auditors: auditors, categories: policy.categories,
+            homeCountry: policy.homeCountry,
             deny: policy.deny, pseudonymKey: policy.pseudonymKey, ledgerKey: policy.ledgerKey,
             version: configuration.baseURLOverrides.isEmpty && configuration.extraCallers.isEmpty ? policy.version : hex,
             warnings: policy.warnings)

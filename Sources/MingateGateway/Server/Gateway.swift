@@ -56,7 +56,7 @@ public struct Gateway: Sendable {
         let holder = PolicyHolder(loaded)
         let responder = GatewayResponder(
             policy: holder, ledger: ledger, clients: clients, maxResponseBytes: configuration.maxResponseBytes,
-            logger: logger)
+            logger: logger, audit: AuditAPI(ledgerURL: configuration.ledger, policy: holder, logger: logger))
         let application = Application(
             responder: responder,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),

@@ -19,6 +19,7 @@ public struct GatewayResponder: HTTPResponder {
     let clients: PartnerClients
     let maxResponseBytes: Int
     let logger: Logger
+    let audit: AuditAPI
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let target = request.head.path ?? "/"
@@ -30,6 +31,7 @@ public struct GatewayResponder: HTTPResponder {
         default:
             break
         }
+        if target.hasPrefix("/audit/") { return await audit.respond(to: request, target: target) }
         guard target.hasPrefix(PartnerPath.prefix) else {
             return ErrorBody.response(status: 404, code: "not_found", message: "partner calls go to /p/{partner}/{purpose}/{path}", requestID: nil)
         }

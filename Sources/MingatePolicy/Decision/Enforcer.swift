@@ -80,24 +80,32 @@ public struct Enforcer: Sendable {
     }
 
     private func evaluate(_ request: InboundRequest, _ disclosure: inout Disclosure) throws(Refusal) -> OutboundRequest {
+        // Where the call is aimed, read before anything is trusted, so even a refusal of an unknown caller
+        // records which partner and purpose it was aimed at.
+        let placed = Result { () throws(Refusal) in try PartnerPath.parse(request.target) }
+        if case .success(let path) = placed, let plan = plans[path.partner] {
+            disclosure.partner = plan.partner.id
+            disclosure.partnerLegalEntity = plan.partner.legalEntity
+            disclosure.partnerCountry = plan.partner.country
+            if let purpose = plan.purposes[path.purpose]?.purpose {
+                disclosure.purpose = purpose.id
+                disclosure.legalBasis = purpose.legalBasis.rawValue
+                disclosure.transferBasis = purpose.transferBasis?.rawValue
+            }
+        }
+
         // 1. Who is calling.
         let caller = try identify(request)
         disclosure.caller = caller.id
 
         // 2. Which partner, purpose and route.
-        let path = try PartnerPath.parse(request.target)
+        let path = try placed.get()
         guard let plan = plans[path.partner] else { throw Refusal(.unknownPartner, "no partner '\(path.partner)'") }
         let partner = plan.partner
-        disclosure.partner = partner.id
-        disclosure.partnerLegalEntity = partner.legalEntity
-        disclosure.partnerCountry = partner.country
         guard let purposePlan = plan.purposes[path.purpose] else {
             throw Refusal(.unknownPurpose, "partner '\(partner.id)' has no purpose '\(path.purpose)'")
         }
         let purpose = purposePlan.purpose
-        disclosure.purpose = purpose.id
-        disclosure.legalBasis = purpose.legalBasis.rawValue
-        disclosure.transferBasis = purpose.transferBasis?.rawValue
 
         // 3. May this caller use it.
         guard caller.mayUse(partner: partner.id, purpose: purpose.id) else {

@@ -16,3 +16,15 @@ public struct Caller: Sendable {
         mayUse[partner]?.contains(purpose) ?? false
     }
 }
+
+/// Someone who may read the disclosure ledger through the auditor API (a DPO, an internal or external auditor).
+public struct Auditor: Sendable {
+    public let id: String
+    /// SHA-256 of the auditor's bearer token.
+    public let tokenDigest: [UInt8]
+
+    public init(id: String, tokenDigest: [UInt8]) {
+        self.id = id
+        self.tokenDigest = tokenDigest
+    }
+}

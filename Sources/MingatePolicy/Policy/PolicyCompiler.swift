@@ -17,6 +17,7 @@ public struct PolicyCompiler: Sendable {
         var gateway = RawGatewayPolicy()
         var categories: [String: DataCategory] = [:]
         var rawCallers: [(RawCallers, Node, String)] = []
+        var auditors: [Auditor] = []
         for file in source.policyFiles {
             let name = (file.path as NSString).lastPathComponent
             switch name {
@@ -35,8 +36,18 @@ public struct PolicyCompiler: Sendable {
                 if let (raw, node) = context.decode(RawCallers.self, schema: RawCallers.schema, file) {
                     rawCallers.append((raw, node, file.path))
                 }
+            case "auditors.yaml":
+                if let (raw, node) = context.decode(RawAuditors.self, schema: RawAuditors.schema, file) {
+                    for (id, auditor) in raw.auditors.sorted(by: { $0.key < $1.key }) {
+                        guard let hex = auditor.token_sha256, let digest = Self.hexBytes(hex), digest.count == 32 else {
+                            context.problem(.error, file.path, node.line(at: "auditors.\(id).token_sha256"), "auditors.\(id).token_sha256", "token_sha256 must be 64 hex digits")
+                            continue
+                        }
+                        auditors.append(Auditor(id: id, tokenDigest: digest))
+                    }
+                }
             default:
-                context.problem(.warning, file.path, nil, "", "unknown policy file; expected gateway.yaml, categories.yaml or callers.yaml")
+                context.problem(.warning, file.path, nil, "", "unknown policy file; expected gateway.yaml, categories.yaml, callers.yaml or auditors.yaml")
             }
         }
         for required in ["gateway.yaml", "categories.yaml", "callers.yaml"]
@@ -98,6 +109,9 @@ public struct PolicyCompiler: Sendable {
             }
         }
 
+        for auditor in auditors where digests.contains(auditor.tokenDigest) {
+            context.problem(.error, "policies/auditors.yaml", nil, "auditors.\(auditor.id)", "an auditor's token must not be a caller's token")
+        }
         if context.problems.contains(where: { $0.severity == .error }) {
             throw PolicyLoadError(problems: context.problems)
         }
@@ -110,7 +124,8 @@ public struct PolicyCompiler: Sendable {
         }
         let version = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         return PolicySet(
-            partners: partners, callers: callers, categories: categories, homeCountry: homeCountry, deny: deny,
+            partners: partners, callers: callers, auditors: auditors, categories: categories, homeCountry: homeCountry,
+            deny: deny,
             pseudonymKey: pseudonymKey ?? .environment("MINGATE_PSEUDONYM_KEY"),
             ledgerKey: ledgerKey ?? .environment("MINGATE_LEDGER_KEY"), version: version,
             warnings: context.problems)

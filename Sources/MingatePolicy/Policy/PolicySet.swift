@@ -2,6 +2,8 @@
 public struct PolicySet: Sendable {
     public let partners: [String: Partner]
     public let callers: [Caller]
+    /// Who may read the ledger over HTTP (`policies/auditors.yaml`, optional).
+    public let auditors: [Auditor]
     public let categories: [String: DataCategory]
     public let homeCountry: String
     /// Member, field and header names never disclosed, whatever a partner file says; compared by `DenyList`.
@@ -14,12 +16,14 @@ public struct PolicySet: Sendable {
     public let warnings: [PolicyProblem]
 
     public init(
-        partners: [String: Partner], callers: [Caller], categories: [String: DataCategory], homeCountry: String,
+        partners: [String: Partner], callers: [Caller], auditors: [Auditor] = [], categories: [String: DataCategory],
+        homeCountry: String,
         deny: DenyList, pseudonymKey: SecretReference, ledgerKey: SecretReference, version: String,
         warnings: [PolicyProblem]
     ) {
         self.partners = partners
         self.callers = callers
+        self.auditors = auditors
         self.categories = categories
         self.homeCountry = homeCountry
         self.deny = deny

@@ -46,3 +46,17 @@ struct RawCaller: Decodable {
     var token_sha256: String?
     var may_use: [String: [String]]?
 }
+
+/// `policies/auditors.yaml` as written: who may read the ledger over HTTP. Never the same token as a caller.
+struct RawAuditors: Decodable {
+    var auditors: [String: RawAuditor]
+
+    static let schema = YAMLSchema.object([
+        "auditors": .map(.object(["description": .scalar, "token_sha256": .scalar]))
+    ])
+}
+
+struct RawAuditor: Decodable {
+    var description: String?
+    var token_sha256: String?
+}
