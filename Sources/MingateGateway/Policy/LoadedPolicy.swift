@@ -75,7 +75,7 @@ public struct LoadedPolicy: Sendable {
         let hex = version.finalize().map { String(format: "%02x", $0) }.joined()
         return PolicySet(
             partners: partners, callers: callers, auditors: auditors, categories: policy.categories,
-            homeCountry: policy.homeCountry,
+            homeCountry: policy.homeCountry, defaultRetention: policy.defaultRetention,
             deny: policy.deny, pseudonymKey: policy.pseudonymKey, ledgerKey: policy.ledgerKey,
             version: configuration.baseURLOverrides.isEmpty && configuration.extraCallers.isEmpty ? policy.version : hex,
             warnings: policy.warnings)

@@ -165,7 +165,8 @@ struct PartnerChecker {
             error("\(place).headers[\(offset)]", "'\(header.name)' is never forwarded (hop-by-hop, cookie or set by the gateway)")
         }
         return Purpose(
-            id: id, description: raw.description ?? "", legalBasis: basis, transferBasis: transfer, routes: routes,
+            id: id, description: raw.description ?? "", legalBasis: basis, transferBasis: transfer,
+            retention: raw.retention, routes: routes,
             subject: subject, body: BodyPolicy(json: json, form: form, multipart: multipart), query: query,
             headers: headers)
     }

@@ -125,7 +125,7 @@ public struct PolicyCompiler: Sendable {
         let version = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         return PolicySet(
             partners: partners, callers: callers, auditors: auditors, categories: categories, homeCountry: homeCountry,
-            deny: deny,
+            defaultRetention: gateway.retention ?? "as long as the purpose needs (no retention stated)", deny: deny,
             pseudonymKey: pseudonymKey ?? .environment("MINGATE_PSEUDONYM_KEY"),
             ledgerKey: ledgerKey ?? .environment("MINGATE_LEDGER_KEY"), version: version,
             warnings: context.problems)

@@ -6,6 +6,8 @@ public struct PolicySet: Sendable {
     public let auditors: [Auditor]
     public let categories: [String: DataCategory]
     public let homeCountry: String
+    /// The retention stated for disclosures whose purpose names none (`policies/gateway.yaml`).
+    public let defaultRetention: String
     /// Member, field and header names never disclosed, whatever a partner file says; compared by `DenyList`.
     public let deny: DenyList
     public let pseudonymKey: SecretReference
@@ -17,7 +19,7 @@ public struct PolicySet: Sendable {
 
     public init(
         partners: [String: Partner], callers: [Caller], auditors: [Auditor] = [], categories: [String: DataCategory],
-        homeCountry: String,
+        homeCountry: String, defaultRetention: String = "",
         deny: DenyList, pseudonymKey: SecretReference, ledgerKey: SecretReference, version: String,
         warnings: [PolicyProblem]
     ) {
@@ -26,6 +28,7 @@ public struct PolicySet: Sendable {
         self.auditors = auditors
         self.categories = categories
         self.homeCountry = homeCountry
+        self.defaultRetention = defaultRetention
         self.deny = deny
         self.pseudonymKey = pseudonymKey
         self.ledgerKey = ledgerKey

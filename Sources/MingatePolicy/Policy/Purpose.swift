@@ -4,6 +4,8 @@ public struct Purpose: Sendable {
     public let description: String
     public let legalBasis: LegalBasis
     public let transferBasis: TransferBasis?
+    /// How long the partner may keep what it receives, as the contract says; the gateway's default otherwise.
+    public let retention: String?
     public let routes: [RouteTemplate]
     /// Where the request names its data subject; the default is the `X-Mingate-Subject` header.
     public let subject: SubjectSource

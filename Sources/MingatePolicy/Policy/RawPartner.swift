@@ -55,6 +55,7 @@ struct RawPurpose: Decodable {
     var legal_basis: String?
     var transfer_basis: String?
     var justification: String?
+    var retention: String?
     var subject: RawSubject?
     var routes: [String]?
     var body: RawBody?
@@ -66,7 +67,7 @@ struct RawPurpose: Decodable {
     ])
     static let schema = YAMLSchema.object([
         "description": .scalar, "legal_basis": .scalar, "transfer_basis": .scalar, "justification": .scalar,
-        "subject": .object(["header": .scalar, "json": .scalar]),
+        "retention": .scalar, "subject": .object(["header": .scalar, "json": .scalar]),
         "routes": .list(.scalar),
         "body": .object([
             "json": .list(

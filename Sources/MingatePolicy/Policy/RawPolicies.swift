@@ -3,9 +3,10 @@ struct RawGatewayPolicy: Decodable {
     var home_country: String?
     var deny: [String]?
     var keys: RawKeys?
+    var retention: String?
 
     static let schema = YAMLSchema.object([
-        "home_country": .scalar, "deny": .list(.scalar),
+        "home_country": .scalar, "deny": .list(.scalar), "retention": .scalar,
         "keys": .object(["pseudonym": .scalar, "ledger": .scalar]),
     ])
 }

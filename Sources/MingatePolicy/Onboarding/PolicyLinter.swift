@@ -1,0 +1,87 @@
+import Foundation
+import Yams
+
+/// Checks policy files for everything the server would refuse, and more: overlapping and unreachable rules,
+/// purposes no caller may use, secret references that do not resolve here.
+public struct PolicyLinter: Sendable {
+    /// Decides whether a secret reference resolves (the edge passes one that looks at the environment and disk).
+    public var secretExists: @Sendable (SecretReference) -> Bool
+    /// Whether a secret that does not resolve is an error (for a deployment check) or a warning (for review).
+    public var secretsRequired: Bool
+
+    public init(secretExists: @escaping @Sendable (SecretReference) -> Bool = { _ in true }, secretsRequired: Bool = false) {
+        self.secretExists = secretExists
+        self.secretsRequired = secretsRequired
+    }
+
+    public struct Result: Sendable {
+        public let problems: [PolicyProblem]
+        public let policy: PolicySet?
+        public var errors: [PolicyProblem] { problems.filter { $0.severity == .error } }
+        public var warnings: [PolicyProblem] { problems.filter { $0.severity == .warning } }
+    }
+
+    public func lint(_ source: PolicySource) -> Result {
+        let policy: PolicySet
+        do {
+            policy = try PolicyCompiler().compile(source)
+        } catch {
+            return Result(problems: Self.sorted(error.problems), policy: nil)
+        }
+        var problems = policy.warnings
+        let nodes = Dictionary(
+            source.partnerFiles.compactMap { file in (try? Yams.compose(yaml: file.text)).flatMap { $0 }.map { (file.path, $0) } },
+            uniquingKeysWith: { a, _ in a })
+        func problem(_ severity: PolicyProblem.Severity, _ file: String, _ place: String, _ message: String) {
+            problems.append(PolicyProblem(severity, file: file, line: nodes[file]?.line(at: place), place: place, message: message))
+        }
+
+        for partner in policy.partners.values.sorted(by: { $0.id < $1.id }) {
+            let file = source.partnerFiles.first { ($0.path as NSString).lastPathComponent == "\(partner.id).yaml" }?.path ?? "partners/\(partner.id).yaml"
+            if let credentials = partner.credentials, !secretExists(credentials.secret) {
+                problem(secretsRequired ? .error : .warning, file, "credentials.secret", "secret \(credentials.secret) is not set here")
+            }
+            for purpose in partner.purposes.values.sorted(by: { $0.id < $1.id }) {
+                let place = "purposes.\(purpose.id)"
+                if !policy.callers.contains(where: { $0.mayUse(partner: partner.id, purpose: purpose.id) }) {
+                    problem(.warning, file, place, "no caller may use \(partner.id)/\(purpose.id) (policies/callers.yaml): unreachable")
+                }
+                var seenRoutes: Set<String> = []
+                for (offset, route) in purpose.routes.enumerated() where !seenRoutes.insert(route.description).inserted {
+                    problem(.warning, file, "\(place).routes[\(offset)]", "route \(route) is listed twice")
+                }
+                if !purpose.body.acceptsNoBody, purpose.routes.allSatisfy({ $0.method == "GET" || $0.method == "DELETE" }) {
+                    problem(.warning, file, "\(place).body", "a body allowlist, but every route is GET or DELETE: unreachable")
+                }
+                for (index, rule) in (purpose.body.json ?? []).enumerated() {
+                    for (earlierIndex, earlier) in (purpose.body.json ?? []).enumerated() where earlierIndex < index {
+                        if earlier.query.text == rule.query.text {
+                            problem(.warning, file, "\(place).body.json[\(index)]", "same path as rule \(earlierIndex): this rule never decides anything")
+                        } else if earlier.transform == .keep, rule.transform == .keep, Self.isInside(rule.query.text, earlier.query.text) {
+                            problem(.warning, file, "\(place).body.json[\(index)]", "already kept whole by rule \(earlierIndex) (\(earlier.query.text))")
+                        }
+                    }
+                }
+                for (kind, rules) in [("query", purpose.query), ("headers", purpose.headers), ("body.form", purpose.body.form ?? [])] {
+                    var seen: Set<String> = []
+                    for (offset, rule) in rules.enumerated() where !seen.insert(kind == "headers" ? rule.name.lowercased() : rule.name).inserted {
+                        problem(.warning, file, "\(place).\(kind)[\(offset)]", "'\(rule.name)' is allowed twice; the first rule decides")
+                    }
+                }
+            }
+        }
+        for reference in [policy.pseudonymKey, policy.ledgerKey] where !secretExists(reference) {
+            problem(secretsRequired ? .error : .warning, "policies/gateway.yaml", "keys", "secret \(reference) is not set here")
+        }
+        return Result(problems: Self.sorted(problems), policy: problems.contains { $0.severity == .error } ? nil : policy)
+    }
+
+    /// Whether `inner` (a query's text) names something inside what `outer` selects, by spelling.
+    static func isInside(_ inner: String, _ outer: String) -> Bool {
+        inner.hasPrefix(outer + ".") || inner.hasPrefix(outer + "[")
+    }
+
+    static func sorted(_ problems: [PolicyProblem]) -> [PolicyProblem] {
+        problems.sorted { ($0.file, $0.line ?? 0, $0.message) < ($1.file, $1.line ?? 0, $1.message) }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+
+@testable import MingatePolicy
+
+@Suite struct OnboardingTests {
+    static func fixtures() throws -> [PolicyFixture] {
+        let partners = PolicyCompilerTests.root.appendingPathComponent("partners")
+        var out: [PolicyFixture] = []
+        for partner in try FileManager.default.contentsOfDirectory(atPath: partners.path).sorted() {
+            let folder = partners.appendingPathComponent(partner).appendingPathComponent("tests")
+            guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { continue }
+            for file in files.sorted() where file.hasSuffix(".yaml") {
+                out.append(try PolicyFixture(file: "partners/\(partner)/tests/\(file)", text: try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)))
+            }
+        }
+        return out
+    }
+
+    @Test func everySamplePartnerHasFixturesAndTheyPass() throws {
+        let policy = try PolicyCompiler().compile(try PolicyCompilerTests.repoSource())
+        let fixtures = try Self.fixtures()
+        for partner in policy.partners.keys {
+            #expect(fixtures.contains { $0.file.hasPrefix("partners/\(partner)/") }, "\(partner) has fixtures")
+        }
+        let runner = FixtureRunner(policy: policy)
+        for fixture in fixtures {
+            let outcome = runner.run(fixture)
+            #expect(outcome.passed, "\(fixture.file): \(outcome.differences)")
+        }
+    }
+
+    @Test func aWrongExpectationFails() throws {
+        let policy = try PolicyCompiler().compile(try PolicyCompilerTests.repoSource())
+        let fixture = try PolicyFixture(file: "wrong.yaml", text: """
+            name: expects the customer's e-mail to reach Midtrans
+            caller: checkout-service
+            request:
+              method: POST
+              path: /p/midtrans/payment/v2/charge
+              body: { payment_type: gopay, customer_details: { email: budi@example.com } }
+            expect:
+              forward:
+                method: POST
+                path: /v2/charge
+                query: null
+                headers: { Content-Type: application/json, Authorization: "Basic fixture:env:MIDTRANS_SERVER_KEY_BASIC", X-Extra: "1" }
+                body: { payment_type: gopay, customer_details: { email: budi@example.com } }
+            """)
+        let outcome = FixtureRunner(policy: policy).run(fixture)
+        #expect(!outcome.passed)
+        #expect(outcome.differences.contains { $0.hasPrefix("body ") })
+        #expect(outcome.differences.contains("header x-extra missing"))
+    }
+
+    // MARK: Lint: one test per kind of problem the linter adds to the compiler's.
+
+    static func lint(partner text: String, callers: String? = nil, secrets: Bool = true) throws -> PolicyLinter.Result {
+        var source = try PolicyCompilerTests.repoSource()
+        source.partnerFiles.removeAll { $0.path == "partners/midtrans.yaml" }
+        source.partnerFiles.append(.init(path: "partners/midtrans.yaml", text: text))
+        if let callers {
+            source.policyFiles.removeAll { $0.path == "policies/callers.yaml" }
+            source.policyFiles.append(.init(path: "policies/callers.yaml", text: callers))
+        }
+        return PolicyLinter(secretExists: { _ in secrets }, secretsRequired: true).lint(source)
+    }
+
+    static let base = PolicyCompilerTests.base + "\ncredentials: { header: Authorization, secret: env:MIDTRANS_KEY }\nerasure: { contact: privacy@midtrans.example }\n"
+
+    @Test func baseVariantLintsClean() throws {
+        #expect(try Self.lint(partner: Self.base).problems.isEmpty)
+    }
+
+    @Test func lintFindsEachKindOfProblem() throws {
+        let cases: [(String, String, String?, Bool, PolicyProblem.Severity, String, Int?)] = [
+            ("duplicate rule", Self.base.replacingOccurrences(of: "          category: transaction.order_id", with: "          category: transaction.order_id\n        - path: $.transaction_details.order_id\n          category: transaction.order_id"), nil, true, .warning, "same path as rule 0", 13),
+            ("rule inside a kept subtree", Self.base.replacingOccurrences(of: "$.transaction_details.order_id\n          category: transaction.order_id", with: "$.transaction_details\n          category: transaction.order_id\n        - path: $.transaction_details.order_id\n          category: transaction.order_id"), nil, true, .warning, "already kept whole", 13),
+            ("route twice", Self.base.replacingOccurrences(of: "routes: [POST /v2/charge]", with: "routes: [POST /v2/charge, POST /v2/charge]"), nil, true, .warning, "listed twice", 8),
+            ("body on GET only", Self.base.replacingOccurrences(of: "routes: [POST /v2/charge]", with: "routes: [GET /v2/charge]"), nil, true, .warning, "unreachable", 9),
+            ("no caller may use it", Self.base, "callers:\n  other:\n    token_sha256: \(String(repeating: "ab", count: 32))\n", true, .warning, "no caller may use", 6),
+            ("secret not set", Self.base, nil, false, .error, "is not set here", 13),
+            ("compiler problem", Self.base.replacingOccurrences(of: "transaction.order_id", with: "nope"), nil, true, .error, "unknown category", 12),
+        ]
+        for (what, partner, callers, secrets, severity, words, line) in cases {
+            let result = try Self.lint(partner: partner, callers: callers, secrets: secrets)
+            let found = result.problems.first { $0.message.contains(words) && $0.file == "partners/midtrans.yaml" }
+            #expect(found?.severity == severity, "\(what): \(result.problems)")
+            #expect(found?.line == line, "\(what): \(found.map(String.init(describing:)) ?? "-")")
+        }
+    }
+
+    // MARK: Diff and report
+
+    @Test func diffShowsASensitiveFieldStartingToBeDisclosed() throws {
+        let before = try PolicyCompiler().compile(try PolicyCompilerTests.repoSource())
+        var source = try PolicyCompilerTests.repoSource()
+        let index = source.partnerFiles.firstIndex { $0.path == "partners/biteship.yaml" }!
+        let changed = source.partnerFiles[index].text.replacingOccurrences(of: """
+                    - path: $.destination_postal_code
+                      category: contact.postal_code
+            """, with: """
+                    - path: $.destination_postal_code
+                      category: contact.postal_code
+                    - path: $.destination_id_number
+                      category: identity.nik
+                      justification: "the courier asked for it"
+                    - path: $.destination_contact_email
+                      category: contact.email
+            """).replacingOccurrences(of: "        - path: $.reference_id\n          category: transaction.order_id\n", with: "")
+        source.partnerFiles[index] = .init(path: "partners/biteship.yaml", text: changed)
+        let after = try PolicyCompiler().compile(source)
+        let diff = PolicyDiff(old: before, new: after)
+        #expect(diff.grows)
+        #expect(diff.changes.contains { $0.kind == .grows && $0.text == "starts disclosing body $.destination_id_number as identity.nik (SENSITIVE) [keep]" })
+        #expect(diff.changes.contains { $0.kind == .grows && $0.text.contains("$.destination_contact_email") })
+        #expect(diff.changes.contains { $0.kind == .shrinks && $0.text.contains("$.reference_id") })
+        #expect(diff.markdown.contains("| ➕ grows | `biteship` | `delivery` | starts disclosing body $.destination_id_number as identity.nik (SENSITIVE) [keep] |"))
+        #expect(!PolicyDiff(old: before, new: before).grows)
+        #expect(PolicyDiff(old: before, new: before).changes.isEmpty)
+        // Weakening a transform grows disclosure; strengthening it does not.
+        #expect(PolicyDiff.strength("keep") > PolicyDiff.strength("mask(4)"))
+    }
+
+    @Test func processingRecordNamesEveryRecipientPurposeAndCategory() throws {
+        let policy = try PolicyCompiler().compile(try PolicyCompilerTests.repoSource())
+        let record = ProcessingRecord(policy)
+        #expect(record.rows.count == 4)
+        let verihubs = try #require(record.rows.first { $0.partner == "verihubs" })
+        #expect(verihubs.legalBasis == "consent")
+        #expect(verihubs.sensitiveCategories == ["biometric.face", "identity.nik"])
+        #expect(verihubs.retention == "3 years after the transaction, then erased")
+        #expect(record.markdown.contains("PT Midtrans (`midtrans`) | ID | payment"))
+        #expect(record.csv.split(separator: "\n").count == 5)
+    }
+}
