@@ -27,6 +27,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var configuration = GatewayConfiguration()
         configuration.environment = ProcessInfo.processInfo.environment
+        configuration.adminToken = configuration.environment["MINGATE_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         if let config { try DeploymentFile.load(config).apply(to: &configuration) }
         if let host { configuration.host = host }
         if let port { configuration.port = port }

@@ -15,6 +15,9 @@ struct GatewayHarness {
     let gateway: Gateway
     let ledgerPath: String
     let client: HTTPClient
+    /// The harness's own copy of the partner files (tests may edit them and reload).
+    let partnersDirectory: String
+    static let adminToken = "test-admin-token"
 
     static let repoRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
@@ -126,6 +129,7 @@ struct GatewayHarness {
             try checkpointSigner.privateKeyText.write(toFile: keyFile, atomically: true, encoding: .utf8)
             configuration.checkpointKeyFile = keyFile
             configuration.checkpointInterval = 0
+            configuration.adminToken = adminToken
             configure(&configuration)
 
             var logger = Logger(label: "mingate.test")
@@ -141,7 +145,7 @@ struct GatewayHarness {
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             let harness = GatewayHarness(
                 gatewayURL: "http://127.0.0.1:\(gatewayPort)", partner: partner, gateway: gateway,
-                ledgerPath: ledgerPath, client: client)
+                ledgerPath: ledgerPath, client: client, partnersDirectory: partnersDirectory.path)
             do {
                 try await body(harness)
             } catch {

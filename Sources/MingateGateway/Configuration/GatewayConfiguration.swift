@@ -31,6 +31,8 @@ public struct GatewayConfiguration: Sendable {
     /// Extra auditors beyond `policies/auditors.yaml`: the sandbox's demo auditor. Only `id` and `token` are used.
     public var extraAuditors: [ExtraCaller] = []
     public var logLevel: Logger.Level = .info
+    /// The bearer token of `POST /admin/reload` and `GET /admin/status`; without one they answer 404.
+    public var adminToken: String?
 
     public init() {}
 

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Logging
 import MingatePolicy
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
@@ -8,13 +9,36 @@ import ServiceLifecycle
 /// One pooled HTTP client per partner, with that partner's TLS settings and timeouts, never following
 /// redirects (a redirect could carry data somewhere no policy names).
 public final class PartnerClients: Service, Sendable {
-    private let clients: [String: HTTPClient]
-    private let timeouts: [String: Timeouts]
+    private struct State {
+        var clients: [String: (client: HTTPClient, settings: Settings)] = [:]
+        /// Clients replaced by a reload: in-flight requests may still use them; closed at shutdown.
+        var retired: [HTTPClient] = []
+    }
+
+    private struct Settings: Equatable {
+        let tls: TLSSettings
+        let timeouts: Timeouts
+    }
+
+    private let state = NIOLockedValueBox(State())
 
     public init(partners: [Partner]) throws(GatewayError) {
-        var clients: [String: HTTPClient] = [:]
-        var timeouts: [String: Timeouts] = [:]
-        for partner in partners {
+        update(partners)
+    }
+
+    /// Makes sure every partner has a client with its current TLS settings and timeouts (after a reload).
+    public func update(_ partners: [Partner]) {
+        state.withLockedValue { state in
+            for partner in partners {
+                let settings = Settings(tls: partner.tls, timeouts: partner.timeouts)
+                if let existing = state.clients[partner.id], existing.settings == settings { continue }
+                if let existing = state.clients[partner.id] { state.retired.append(existing.client) }
+                state.clients[partner.id] = (Self.client(for: partner), settings)
+            }
+        }
+    }
+
+    private static func client(for partner: Partner) -> HTTPClient {
             var tls = TLSConfiguration.makeClientConfiguration()
             if let caFile = partner.tls.caFile {
                 tls.trustRoots = .file(caFile)
@@ -27,11 +51,7 @@ public final class PartnerClients: Service, Sendable {
             configuration.connectionPool = .init(
                 idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
             configuration.httpVersion = .automatic
-            clients[partner.id] = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            timeouts[partner.id] = partner.timeouts
-        }
-        self.clients = clients
-        self.timeouts = timeouts
+            return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// The partner's answer, collected up to `maxResponseBytes`.
@@ -43,7 +63,7 @@ public final class PartnerClients: Service, Sendable {
 
     /// Sends the request; failures come back as the refusals the caller sees (502, 504).
     public func send(_ request: OutboundRequest, maxResponseBytes: Int) async throws(Refusal) -> PartnerResponse {
-        guard let client = clients[request.partner], let timeouts = timeouts[request.partner] else {
+        guard let (client, settings) = state.withLockedValue({ $0.clients[request.partner] }) else {
             throw Refusal(.partnerUnreachable, "no client for partner '\(request.partner)'")
         }
         var outbound = HTTPClientRequest(url: request.url)
@@ -51,7 +71,7 @@ public final class PartnerClients: Service, Sendable {
         for header in request.headers { outbound.headers.add(name: header.name, value: header.value) }
         if !request.body.isEmpty { outbound.body = .bytes(ByteBuffer(bytes: request.body)) }
         do {
-            let response = try await client.execute(outbound, timeout: .milliseconds(Int64(timeouts.requestMilliseconds)))
+            let response = try await client.execute(outbound, timeout: .milliseconds(Int64(settings.timeouts.requestMilliseconds)))
             let body: ByteBuffer
             do {
                 body = try await response.body.collect(upTo: maxResponseBytes)
@@ -77,6 +97,7 @@ public final class PartnerClients: Service, Sendable {
     }
 
     public func shutdown() async throws {
-        for client in clients.values { try? await client.shutdown() }
+        let all = state.withLockedValue { $0.clients.values.map(\.client) + $0.retired }
+        for client in all { try? await client.shutdown() }
     }
 }

@@ -11,6 +11,7 @@ public struct Gateway: Sendable {
     public let policy: PolicyHolder
     public let ledger: LedgerWriter
     public let clients: PartnerClients
+    public let reloader: PolicyReloader
     public let services: [any Service]
 
     /// Builds everything or fails with a clear message: invalid policy, missing secret, unusable ledger.
@@ -54,17 +55,19 @@ public struct Gateway: Sendable {
         }
         let clients = try PartnerClients(partners: Array(loaded.policy.partners.values))
         let holder = PolicyHolder(loaded)
+        let reloader = PolicyReloader(configuration: configuration, holder: holder, clients: clients, logger: logger)
         let responder = GatewayResponder(
             policy: holder, ledger: ledger, clients: clients, maxResponseBytes: configuration.maxResponseBytes,
-            logger: logger, audit: AuditAPI(ledgerURL: configuration.ledger, policy: holder, logger: logger))
+            logger: logger, audit: AuditAPI(ledgerURL: configuration.ledger, policy: holder, logger: logger),
+            admin: AdminAPI(token: configuration.adminToken, reloader: reloader, ledger: ledger, policy: holder))
         let application = Application(
             responder: responder,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
         return Gateway(
-            policy: holder, ledger: ledger, clients: clients,
-            services: [LedgerService(writer: ledger), clients, application])
+            policy: holder, ledger: ledger, clients: clients, reloader: reloader,
+            services: [LedgerService(writer: ledger), clients, reloader, application])
     }
 }
 

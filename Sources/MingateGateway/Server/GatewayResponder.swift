@@ -20,6 +20,7 @@ public struct GatewayResponder: HTTPResponder {
     let maxResponseBytes: Int
     let logger: Logger
     let audit: AuditAPI
+    let admin: AdminAPI
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let target = request.head.path ?? "/"
@@ -32,6 +33,7 @@ public struct GatewayResponder: HTTPResponder {
             break
         }
         if target.hasPrefix("/audit/") { return await audit.respond(to: request, target: target) }
+        if target.hasPrefix("/admin/") { return admin.respond(to: request, target: target) }
         guard target.hasPrefix(PartnerPath.prefix) else {
             return ErrorBody.response(status: 404, code: "not_found", message: "partner calls go to /p/{partner}/{purpose}/{path}", requestID: nil)
         }

@@ -1,0 +1,69 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MingateLedger
+import MingatePolicy
+import NIOCore
+
+/// `POST /admin/reload` (reload the policies now) and `GET /admin/status`, for the token in
+/// `MINGATE_ADMIN_TOKEN`. Without a token configured they do not exist (404).
+struct AdminAPI: Sendable {
+    let tokenDigest: [UInt8]?
+    let reloader: PolicyReloader
+    let ledger: LedgerWriter
+    let policy: PolicyHolder
+
+    init(token: String?, reloader: PolicyReloader, ledger: LedgerWriter, policy: PolicyHolder) {
+        self.tokenDigest = token.map { Array(SHA256.hash(data: Data($0.utf8))) }
+        self.reloader = reloader
+        self.ledger = ledger
+        self.policy = policy
+    }
+
+    func respond(to request: Request, target: String) -> Response {
+        guard let tokenDigest else {
+            return ErrorBody.response(status: 404, code: "not_found", message: "the admin API is off (no MINGATE_ADMIN_TOKEN)", requestID: nil)
+        }
+        guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+            return ErrorBody.response(status: 401, code: "unauthenticated", message: "send 'Authorization: Bearer <admin token>'", requestID: nil)
+        }
+        let presented = Array(SHA256.hash(data: Data(header.dropFirst(7).utf8)))
+        var difference: UInt8 = 0
+        for (a, b) in zip(tokenDigest, presented) { difference |= a ^ b }
+        guard difference == 0 else {
+            return ErrorBody.response(status: 401, code: "unauthenticated", message: "unknown admin token", requestID: nil)
+        }
+        switch (request.method, target) {
+        case (.post, "/admin/reload"):
+            switch reloader.reload() {
+            case .reloaded(let version, let warnings):
+                return Self.json(200, ["result": "reloaded", "policy_version": .string(version), "warnings": .number(JSONNumber(warnings))])
+            case .unchanged(let version):
+                return Self.json(200, ["result": "unchanged", "policy_version": .string(version)])
+            case .rejected(let reason):
+                return Self.json(
+                    422,
+                    ["result": "rejected", "policy_version": .string(policy.current.policy.version),
+                     "error": .object(JSONObject([("code", "policy_invalid"), ("message", .string(reason))]))])
+            }
+        case (.get, "/admin/status"):
+            let reloads = reloader.status
+            let ledgerStatus = ledger.status
+            return Self.json(200, [
+                "policy_version": .string(policy.current.policy.version),
+                "reloads_succeeded": .number(JSONNumber(reloads.succeeded)),
+                "reloads_failed": .number(JSONNumber(reloads.failed)),
+                "last_reload_error": reloads.lastError.map { .string($0) } ?? .null,
+                "ledger_healthy": .bool(ledgerStatus.healthy),
+                "ledger_committed": .number(JSONNumber(Int(ledgerStatus.committed))),
+            ])
+        default:
+            return ErrorBody.response(status: 404, code: "not_found", message: "POST /admin/reload or GET /admin/status", requestID: nil)
+        }
+    }
+
+    static func json(_ status: Int, _ body: JSONValue) -> Response {
+        Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter().bytes(body))))
+    }
+}
