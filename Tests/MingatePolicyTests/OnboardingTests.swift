@@ -134,3 +134,41 @@ import Testing
         #expect(record.csv.split(separator: "\n").count == 5)
     }
 }
+
+@Suite struct PartnerScaffoldTests {
+    @Test func openAPIImportListsEveryFieldDeniedAndLoads() throws {
+        let spec = try String(contentsOf: PolicyCompilerTests.root.appendingPathComponent("docs/examples/paystack-transaction.openapi.yaml"), encoding: .utf8)
+        let scaffold = try PartnerScaffold(partner: "paystack", openAPI: spec, operationIDs: ["transaction_initialize", "transaction_verify"])
+        #expect(scaffold.operations.map(\.id) == ["transaction_initialize", "transaction_verify"])
+        let fields = scaffold.operations.flatMap(\.fields)
+        #expect(fields.count == 15)
+        #expect(fields.contains(.init(kind: "body", name: "$.email", category: "contact.email", description: "Customer's email address")))
+        #expect(fields.first { $0.name == "$.channels[*]" }?.category == "transaction.payment_method")
+
+        // The scaffold loads as it is and allows nothing.
+        var source = try PolicyCompilerTests.repoSource()
+        source.partnerFiles.append(.init(path: "partners/paystack.yaml", text: scaffold.yaml))
+        let before = try PolicyCompiler().compile(source)
+        let purpose = try #require(before.partners["paystack"]?.purposes["TODO-purpose"])
+        #expect(purpose.body.json?.isEmpty == true)
+        #expect(purpose.routes.map(\.description) == ["POST /transaction/initialize", "GET /transaction/verify/{reference}"])
+
+        // Turning one field on is a reviewed change that diff shows.
+        let index = source.partnerFiles.count - 1
+        source.partnerFiles[index] = .init(
+            path: "partners/paystack.yaml",
+            text: scaffold.yaml.replacingOccurrences(
+                of: "- { path: \"$.amount\", category: transaction.amount, allow: false }",
+                with: "- { path: \"$.amount\", category: transaction.amount }"))
+        let after = try PolicyCompiler().compile(source)
+        let diff = PolicyDiff(old: before, new: after)
+        #expect(diff.changes.map(\.text) == ["starts disclosing body $.amount as transaction.amount [keep]"])
+    }
+
+    @Test func refusesWhatIsNotOpenAPI3() {
+        #expect(throws: PartnerScaffold.ImportError.self) { try PartnerScaffold(partner: "x", openAPI: "swagger: '2.0'\npaths: {}", operationIDs: []) }
+        #expect(throws: PartnerScaffold.ImportError.self) {
+            try PartnerScaffold(partner: "x", openAPI: "openapi: 3.0.0\npaths: {}", operationIDs: ["nope"])
+        }
+    }
+}

@@ -127,6 +127,13 @@ struct PartnerChecker {
             for (offset, rule) in rules.enumerated() {
                 let rulePlace = "\(place).body.json[\(offset)]"
                 let query: JSONPathQuery
+                if rule.allow == false {
+                    // Listed, not allowed: only the path must be valid JSONPath.
+                    do throws(JSONPathError) { _ = try JSONPathQuery(rule.path) } catch {
+                        self.error(rulePlace + ".path", "invalid JSONPath '\(rule.path)': \(error)")
+                    }
+                    continue
+                }
                 do throws(JSONPathError) {
                     query = try JSONPathQuery(rule.path)
                 } catch {
@@ -147,7 +154,7 @@ struct PartnerChecker {
         var multipart: [PartRule]?
         if let parts = raw.body?.multipart {
             multipart = []
-            for (offset, part) in parts.enumerated() {
+            for (offset, part) in parts.enumerated() where part.allow != false {
                 let partPlace = "\(place).body.multipart[\(offset)]"
                 if deny.denies(part.name) { error(partPlace + ".name", "'\(part.name)' is on the global deny list"); continue }
                 guard let (category, transform) = field(partPlace, part.category, part.transform, part.justification ?? raw.justification, basis) else { continue }
@@ -180,7 +187,7 @@ struct PartnerChecker {
 
     mutating func fields(_ place: String, _ raw: [RawField], _ basis: LegalBasis, _ purposeJustification: String?) -> [FieldRule] {
         var out: [FieldRule] = []
-        for (offset, field) in raw.enumerated() {
+        for (offset, field) in raw.enumerated() where field.allow != false {
             let fieldPlace = "\(place)[\(offset)]"
             if deny.denies(field.name) { error(fieldPlace + ".name", "'\(field.name)' is on the global deny list and is never disclosed"); continue }
             guard let (category, transform) = self.field(fieldPlace, field.category, field.transform, field.justification ?? purposeJustification, basis) else { continue }

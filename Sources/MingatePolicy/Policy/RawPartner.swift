@@ -63,7 +63,7 @@ struct RawPurpose: Decodable {
     var headers: [RawField]?
 
     static let fieldSchema = YAMLSchema.object([
-        "name": .scalar, "category": .scalar, "transform": .scalar, "justification": .scalar,
+        "name": .scalar, "allow": .scalar, "category": .scalar, "transform": .scalar, "justification": .scalar,
     ])
     static let schema = YAMLSchema.object([
         "description": .scalar, "legal_basis": .scalar, "transfer_basis": .scalar, "justification": .scalar,
@@ -71,12 +71,14 @@ struct RawPurpose: Decodable {
         "routes": .list(.scalar),
         "body": .object([
             "json": .list(
-                .object(["path": .scalar, "category": .scalar, "transform": .scalar, "justification": .scalar])),
+                .object([
+                    "path": .scalar, "allow": .scalar, "category": .scalar, "transform": .scalar, "justification": .scalar,
+                ])),
             "form": .list(fieldSchema),
             "multipart": .list(
                 .object([
-                    "name": .scalar, "category": .scalar, "transform": .scalar, "justification": .scalar,
-                    "content_types": .list(.scalar), "max_bytes": .scalar,
+                    "name": .scalar, "allow": .scalar, "category": .scalar, "transform": .scalar,
+                    "justification": .scalar, "content_types": .list(.scalar), "max_bytes": .scalar,
                 ])),
         ]),
         "query": .list(fieldSchema),
@@ -97,6 +99,8 @@ struct RawBody: Decodable {
 
 struct RawJSONRule: Decodable {
     var path: String
+    /// `false` lists a field without allowing it (scaffolds start that way); the default is true.
+    var allow: Bool?
     var category: String?
     var transform: String?
     var justification: String?
@@ -104,6 +108,7 @@ struct RawJSONRule: Decodable {
 
 struct RawField: Decodable {
     var name: String
+    var allow: Bool?
     var category: String?
     var transform: String?
     var justification: String?
@@ -111,6 +116,7 @@ struct RawField: Decodable {
 
 struct RawPart: Decodable {
     var name: String
+    var allow: Bool?
     var category: String?
     var transform: String?
     var justification: String?
