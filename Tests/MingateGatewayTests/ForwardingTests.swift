@@ -117,6 +117,7 @@ import Testing
             + part("mother_maiden_name", Array("Sri".utf8)) + part("address", Array("Jl. Sudirman".utf8))
             + part("selfie", jpeg, filename: "budi_ktp_selfie.jpg", type: "image/jpeg") + Array("--\(boundary)--\r\n".utf8)
         try await GatewayHarness.with { harness in
+            try await harness.consent("granted", partner: "verihubs", purpose: "identity-verification")
             let answer = try await harness.send(
                 "POST", "/p/verihubs/identity-verification/v1/identity/verify", token: GatewayHarness.accountToken,
                 headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: body)

@@ -79,6 +79,30 @@ struct GatewayHarness {
                 - { path: "$.items[*].sku", category: transaction.items }
             headers:
               - { name: Idempotency-Key, category: technical.idempotency_key }
+          lawful-request:
+            legal_basis: legal_obligation
+            legal_request: true
+            routes: [POST /v1/lawful-request]
+            body:
+              json:
+                - { path: "$.customer_id", category: identity.customer_id }
+        """
+
+    /// A partner outside the home country whose purpose transfers on the subject's consent.
+    static let abroadPartner = """
+        id: testabroad
+        legal_entity: Mitra Luar Negeri Pte Ltd
+        country: SG
+        base_url: https://abroad.invalid
+        erasure: { contact: dpo@abroad.invalid }
+        purposes:
+          transfer:
+            legal_basis: contract
+            transfer_basis: consent
+            routes: [POST /v1/profile]
+            body:
+              json:
+                - { path: "$.name", category: contact.name }
         """
 
     /// Starts everything, runs `body`, shuts down (the ledger flushes) before returning.
@@ -96,6 +120,7 @@ struct GatewayHarness {
                 atPath: repoRoot + "/partners/" + file, toPath: partnersDirectory.appendingPathComponent(file).path)
         }
         try testPartner.write(to: partnersDirectory.appendingPathComponent("testpartner.yaml"), atomically: true, encoding: .utf8)
+        try abroadPartner.write(to: partnersDirectory.appendingPathComponent("testabroad.yaml"), atomically: true, encoding: .utf8)
 
         let partner = StandInPartner(delay: partnerDelay)
         let (partnerPorts, partnerContinuation) = AsyncStream<Int>.makeStream()
@@ -113,7 +138,7 @@ struct GatewayHarness {
             configuration.policiesDirectory = repoRoot + "/policies"
             configuration.ledger = "sqlite:\(ledgerPath)"
             configuration.environment = environment
-            for id in ["midtrans", "biteship", "verihubs", "bankverify", "testpartner"] {
+            for id in ["midtrans", "biteship", "verihubs", "bankverify", "testpartner", "testabroad"] {
                 configuration.baseURLOverrides[id] = "http://127.0.0.1:\(partnerPort)"
             }
             configuration.extraCallers = [
@@ -122,7 +147,9 @@ struct GatewayHarness {
                 .init(
                     id: "account-service", token: accountToken,
                     mayUse: ["verihubs": ["identity-verification"], "bankverify": ["account-verification"]]),
-                .init(id: "tester", token: testerToken, mayUse: ["testpartner": ["form", "transforms"]]),
+                .init(
+                    id: "tester", token: testerToken,
+                    mayUse: ["testpartner": ["form", "transforms", "lawful-request"], "testabroad": ["transfer"]]),
             ]
             configuration.extraAuditors = [.init(id: "test-auditor", token: auditorToken)]
             let keyFile = directory.appendingPathComponent("ledger.key").path
@@ -175,13 +202,19 @@ struct GatewayHarness {
         func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
     }
 
+    /// The data subject the tests' requests name unless they say otherwise.
+    static let subject = "customer-8812"
+
     func send(
         _ method: String, _ path: String, token: String? = GatewayHarness.checkoutToken,
-        headers: [(String, String)] = [], body: [UInt8]? = nil
+        headers: [(String, String)] = [], body: [UInt8]? = nil, subject: String? = GatewayHarness.subject
     ) async throws -> Answer {
         var request = HTTPClientRequest(url: gatewayURL + path)
         request.method = .init(rawValue: method)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let subject, !headers.contains(where: { $0.0.lowercased() == "x-mingate-subject" }) {
+            request.headers.add(name: "X-Mingate-Subject", value: subject)
+        }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let response = try await client.execute(request, timeout: .seconds(10))
@@ -191,10 +224,19 @@ struct GatewayHarness {
             body: Array(collected.readableBytesView))
     }
 
-    func postJSON(_ path: String, _ text: String, token: String? = GatewayHarness.checkoutToken, headers: [(String, String)] = [])
-        async throws -> Answer
-    {
-        try await send("POST", path, token: token, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
+    func postJSON(
+        _ path: String, _ text: String, token: String? = GatewayHarness.checkoutToken, headers: [(String, String)] = [],
+        subject: String? = GatewayHarness.subject
+    ) async throws -> Answer {
+        try await send("POST", path, token: token, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8), subject: subject)
+    }
+
+    /// Records a consent through the admin API.
+    func consent(_ state: String, partner: String, purpose: String, kind: String = "purpose", subject: String = GatewayHarness.subject) async throws {
+        let answer = try await send(
+            "POST", "/admin/consents", token: GatewayHarness.adminToken, headers: [("Content-Type", "application/json")],
+            body: Array(#"{"subject":"\#(subject)","partner":"\#(partner)","purpose":"\#(purpose)","kind":"\#(kind)","state":"\#(state)","evidence":"consent-screen-42"}"#.utf8))
+        precondition(answer.status == 200, "consent not recorded: \(answer.status)")
     }
 
     /// The ledger as stored on disk, read through a fresh connection.

@@ -13,15 +13,17 @@ struct AdminAPI: Sendable {
     let reloader: PolicyReloader
     let ledger: LedgerWriter
     let policy: PolicyHolder
+    let consents: ConsentChecker
 
-    init(token: String?, reloader: PolicyReloader, ledger: LedgerWriter, policy: PolicyHolder) {
+    init(token: String?, reloader: PolicyReloader, ledger: LedgerWriter, policy: PolicyHolder, consents: ConsentChecker) {
+        self.consents = consents
         self.tokenDigest = token.map { Array(SHA256.hash(data: Data($0.utf8))) }
         self.reloader = reloader
         self.ledger = ledger
         self.policy = policy
     }
 
-    func respond(to request: Request, target: String) -> Response {
+    func respond(to request: Request, target: String) async -> Response {
         guard let tokenDigest else {
             return ErrorBody.response(status: 404, code: "not_found", message: "the admin API is off (no MINGATE_ADMIN_TOKEN)", requestID: nil)
         }
@@ -58,9 +60,37 @@ struct AdminAPI: Sendable {
                 "ledger_healthy": .bool(ledgerStatus.healthy),
                 "ledger_committed": .number(JSONNumber(Int(ledgerStatus.committed))),
             ])
+        case (.post, "/admin/consents"):
+            return await recordConsent(request)
         default:
-            return ErrorBody.response(status: 404, code: "not_found", message: "POST /admin/reload or GET /admin/status", requestID: nil)
+            return ErrorBody.response(status: 404, code: "not_found", message: "POST /admin/reload, POST /admin/consents or GET /admin/status", requestID: nil)
         }
+    }
+
+    /// `{"subject", "partner", "purpose", "kind": purpose|transfer|guardian, "state": granted|withdrawn, "evidence"}`.
+    private func recordConsent(_ request: Request) async -> Response {
+        var request = request
+        guard let buffer = try? await request.collectBody(upTo: 16_384), let body = try? JSONParser().parse(Array(buffer.readableBytesView)),
+            let subject = body["subject"]?.stringValue, !subject.isEmpty, let partner = body["partner"]?.stringValue,
+            let purpose = body["purpose"]?.stringValue,
+            let kind = ConsentEvent.Kind(rawValue: body["kind"]?.stringValue ?? "purpose"),
+            let state = ConsentEvent.State(rawValue: body["state"]?.stringValue ?? "")
+        else {
+            return ErrorBody.response(status: 400, code: "bad_consent", message: "send {subject, partner, purpose, kind, state, evidence}", requestID: nil)
+        }
+        let loaded = policy.current
+        guard loaded.policy.partners[partner]?.purposes[purpose] != nil else {
+            return ErrorBody.response(status: 404, code: "unknown_purpose", message: "no purpose \(partner)/\(purpose)", requestID: nil)
+        }
+        let event = ConsentEvent(
+            subjectKey: loaded.enforcer.subjectKey(for: subject), partner: partner, purpose: purpose, kind: kind, state: state,
+            at: LedgerEncoding.timestamp(Date()), evidence: body["evidence"]?.stringValue)
+        do {
+            try await consents.record(event)
+        } catch {
+            return ErrorBody.response(status: 503, code: "consent_unavailable", message: "the consent store cannot be written", requestID: nil)
+        }
+        return Self.json(200, ["result": "recorded", "subject_key": .string(event.subjectKey), "state": .string(state.rawValue), "at": .string(event.at)])
     }
 
     static func json(_ status: Int, _ body: JSONValue) -> Response {

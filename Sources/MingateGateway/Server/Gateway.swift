@@ -55,11 +55,14 @@ public struct Gateway: Sendable {
         }
         let clients = try PartnerClients(partners: Array(loaded.policy.partners.values))
         let holder = PolicyHolder(loaded)
+        let consents = ConsentChecker(ledgerURL: configuration.ledger)
         let reloader = PolicyReloader(configuration: configuration, holder: holder, clients: clients, logger: logger)
         let responder = GatewayResponder(
             policy: holder, ledger: ledger, clients: clients, maxResponseBytes: configuration.maxResponseBytes,
             logger: logger, audit: AuditAPI(ledgerURL: configuration.ledger, policy: holder, logger: logger),
-            admin: AdminAPI(token: configuration.adminToken, reloader: reloader, ledger: ledger, policy: holder))
+            admin: AdminAPI(
+                token: configuration.adminToken, reloader: reloader, ledger: ledger, policy: holder, consents: consents),
+            consents: consents)
         let application = Application(
             responder: responder,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),

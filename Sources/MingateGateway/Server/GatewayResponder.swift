@@ -21,6 +21,7 @@ public struct GatewayResponder: HTTPResponder {
     let logger: Logger
     let audit: AuditAPI
     let admin: AdminAPI
+    let consents: ConsentChecker
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let target = request.head.path ?? "/"
@@ -33,7 +34,7 @@ public struct GatewayResponder: HTTPResponder {
             break
         }
         if target.hasPrefix("/audit/") { return await audit.respond(to: request, target: target) }
-        if target.hasPrefix("/admin/") { return admin.respond(to: request, target: target) }
+        if target.hasPrefix("/admin/") { return await admin.respond(to: request, target: target) }
         guard target.hasPrefix(PartnerPath.prefix) else {
             return ErrorBody.response(status: 404, code: "not_found", message: "partner calls go to /p/{partner}/{purpose}/{path}", requestID: nil)
         }
@@ -48,7 +49,22 @@ public struct GatewayResponder: HTTPResponder {
         let inbound = InboundRequest(
             method: request.method.rawValue, target: target,
             headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body, bodyExceededLimit: tooLarge)
-        let decision = enforcer.decide(inbound, requestID: requestID)
+        var decision = enforcer.decide(inbound, requestID: requestID)
+        if case .forward(_, var disclosure) = decision, !disclosure.consentNeeds.isEmpty {
+            // Consent, transfer consent, a guardian's consent: checked in the store now, for this very request.
+            var refusal: Refusal?
+            do {
+                refusal = try await consents.firstMissing(disclosure)?.refusal
+            } catch {
+                refusal = Refusal(.consentUnavailable, "consent cannot be checked now; nothing was sent")
+            }
+            if let refusal {
+                disclosure.decision = .refuse
+                disclosure.reason = refusal.code.rawValue
+                disclosure.bodyDigest = nil
+                decision = .refuse(refusal, disclosure)
+            }
+        }
         var log = logger
         log[metadataKey: "request.id"] = "\(requestID)"
 

@@ -15,6 +15,10 @@ public struct Disclosure: Sendable, Equatable {
     public var transferBasis: String?
     /// Keyed hash of the data subject's id (`HMAC-SHA256(ledger key, id)`), never the id.
     public var subjectKey: String?
+    /// The authority's reference (case number, document id) for a legal request.
+    public var legalReference: String?
+    /// Consents the edge must find granted before forwarding (not part of the record).
+    public var consentNeeds: [ConsentNeed] = []
     /// The route template matched, like `POST /v2/charge`.
     public var route: String?
     public var method: String

@@ -132,6 +132,23 @@ public struct Enforcer: Sendable {
             (body, contentType) = try minimiseBody(request, purposePlan, plan.transformer, &disclosure, &subjectID)
         }
         disclosure.subjectKey = subjectID.map { subjectKey(for: $0) }
+        if let subjectID, subjectID.trimmingCharacters(in: .whitespaces).isEmpty { disclosure.subjectKey = nil }
+        let needsSubject = purpose.requiresSubject || purpose.legalBasis == .consent
+        if needsSubject && disclosure.subjectKey == nil {
+            throw Refusal(.subjectRequired, "this purpose discloses personal data: name the data subject (X-Mingate-Subject)")
+        }
+        if purpose.legalRequest {
+            guard let reference = request.header("x-mingate-legal-reference")?.trimmingCharacters(in: .whitespaces),
+                !reference.isEmpty, reference.count <= 200
+            else {
+                throw Refusal(.legalReferenceRequired, "a legal request carries its reference (X-Mingate-Legal-Reference: case number or document id)")
+            }
+            disclosure.legalReference = reference
+        }
+        if purpose.legalBasis == .consent { disclosure.consentNeeds.append(.purpose) }
+        if partner.country != policy.homeCountry && purpose.transferBasis == .consent { disclosure.consentNeeds.append(.transfer) }
+        let minor = request.header("x-mingate-subject-minor")?.lowercased() == "true"
+        if minor && purpose.legalBasis == .consent { disclosure.consentNeeds.append(.guardian) }
 
         var query = ""
         if let rawQuery = path.query, !rawQuery.isEmpty {
@@ -179,6 +196,7 @@ public struct Enforcer: Sendable {
     /// Headers the gateway itself consumes or sets: not data about anyone, not recorded as withheld.
     static let gatewayHeaders: Set<String> = [
         "authorization", "content-type", "content-length", "host", "connection", "transfer-encoding", "x-mingate-subject",
+        "x-mingate-legal-reference", "x-mingate-subject-minor",
     ]
 
     private func identify(_ request: InboundRequest) throws(Refusal) -> Caller {

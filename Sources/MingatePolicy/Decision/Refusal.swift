@@ -53,13 +53,20 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         public static let partnerTimeout = Code("partner_timeout", 504)
         public static let partnerResponseTooLarge = Code("partner_response_too_large", 502)
         public static let notFound = Code("not_found", 404)
+        public static let subjectRequired = Code("subject_required", 400)
+        public static let legalReferenceRequired = Code("legal_reference_required", 400)
+        public static let consentRequired = Code("consent_required", 403)
+        public static let transferConsentRequired = Code("transfer_consent_required", 403)
+        public static let guardianConsentRequired = Code("guardian_consent_required", 403)
+        public static let consentUnavailable = Code("consent_unavailable", 503)
 
         public static let all: [Code] = [
             .unauthenticated, .callerNotAllowed, .badPath, .unknownPartner, .unknownPurpose, .routeNotAllowed,
             .unsupportedMediaType, .contentTypeMismatch, .bodyTooLarge, .malformedJSON, .duplicateKey, .jsonTooDeep,
             .invalidUTF8, .malformedForm, .malformedMultipart, .malformedQuery, .partTypeNotAllowed, .partTooLarge,
             .transformFailed, .ledgerUnavailable, .partnerUnreachable, .partnerTimeout, .partnerResponseTooLarge,
-            .notFound,
+            .notFound, .subjectRequired, .legalReferenceRequired, .consentRequired, .transferConsentRequired,
+            .guardianConsentRequired, .consentUnavailable,
         ]
     }
 }

@@ -4,4 +4,7 @@ public struct DataCategory: Sendable, Hashable {
     public let id: String
     public let description: String
     public let sensitive: Bool
+    /// Whether the data is about an identifiable person (false for amounts, order numbers, courier services…).
+    /// A purpose that discloses any personal category must name its data subject.
+    public let personal: Bool
 }

@@ -173,7 +173,9 @@ struct PartnerChecker {
         }
         return Purpose(
             id: id, description: raw.description ?? "", legalBasis: basis, transferBasis: transfer,
-            retention: raw.retention, routes: routes,
+            retention: raw.retention, legalRequest: raw.legal_request ?? false,
+            requiresSubject: Self.personal(json ?? [], form, multipart, query, headers, categories),
+            routes: routes,
             subject: subject, body: BodyPolicy(json: json, form: form, multipart: multipart), query: query,
             headers: headers)
     }
@@ -182,7 +184,7 @@ struct PartnerChecker {
     static let neverForwardedHeaders: Set<String> = [
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
         "transfer-encoding", "upgrade", "host", "content-length", "cookie", "set-cookie", "authorization",
-        "x-mingate-subject", "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip",
+        "x-mingate-subject", "x-mingate-legal-reference", "x-mingate-subject-minor", "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip",
     ]
 
     mutating func fields(_ place: String, _ raw: [RawField], _ basis: LegalBasis, _ purposeJustification: String?) -> [FieldRule] {
@@ -215,6 +217,15 @@ struct PartnerChecker {
             error(place + ".justification", "'\(category)' is sensitive (specific) data: write why this partner needs it")
         }
         return (category, parsed)
+    }
+
+    static func personal(
+        _ json: [JSONRule], _ form: [FieldRule]?, _ parts: [PartRule]?, _ query: [FieldRule], _ headers: [FieldRule],
+        _ categories: [String: DataCategory]
+    ) -> Bool {
+        let used = json.map(\.category) + (form ?? []).map(\.category) + (parts ?? []).map(\.category)
+            + query.map(\.category) + headers.map(\.category)
+        return used.contains { categories[$0]?.personal ?? true }
     }
 
     static func lastName(of query: JSONPathQuery) -> String? {

@@ -29,7 +29,8 @@ public struct PolicyCompiler: Sendable {
                 if let (raw, _) = context.decode(RawCategories.self, schema: RawCategories.schema, file) {
                     for (id, category) in raw.categories {
                         categories[id] = DataCategory(
-                            id: id, description: category.description ?? "", sensitive: category.sensitive ?? false)
+                            id: id, description: category.description ?? "", sensitive: category.sensitive ?? false,
+                            personal: category.personal ?? true)
                     }
                 }
             case "callers.yaml":

@@ -6,6 +6,11 @@ public struct Purpose: Sendable {
     public let transferBasis: TransferBasis?
     /// How long the partner may keep what it receives, as the contract says; the gateway's default otherwise.
     public let retention: String?
+    /// A request from an authority (law enforcement, a court): each call must carry its legal reference
+    /// (`X-Mingate-Legal-Reference`: case number, document id), which the ledger records.
+    public let legalRequest: Bool
+    /// Whether the purpose can disclose personal data, so every request must name its data subject.
+    public let requiresSubject: Bool
     public let routes: [RouteTemplate]
     /// Where the request names its data subject; the default is the `X-Mingate-Subject` header.
     public let subject: SubjectSource

@@ -56,6 +56,7 @@ struct RawPurpose: Decodable {
     var transfer_basis: String?
     var justification: String?
     var retention: String?
+    var legal_request: Bool?
     var subject: RawSubject?
     var routes: [String]?
     var body: RawBody?
@@ -67,7 +68,7 @@ struct RawPurpose: Decodable {
     ])
     static let schema = YAMLSchema.object([
         "description": .scalar, "legal_basis": .scalar, "transfer_basis": .scalar, "justification": .scalar,
-        "retention": .scalar, "subject": .object(["header": .scalar, "json": .scalar]),
+        "retention": .scalar, "legal_request": .scalar, "subject": .object(["header": .scalar, "json": .scalar]),
         "routes": .list(.scalar),
         "body": .object([
             "json": .list(

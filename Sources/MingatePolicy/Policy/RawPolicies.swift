@@ -21,13 +21,14 @@ struct RawCategories: Decodable {
     var categories: [String: RawCategory]
 
     static let schema = YAMLSchema.object([
-        "categories": .map(.object(["description": .scalar, "sensitive": .scalar]))
+        "categories": .map(.object(["description": .scalar, "sensitive": .scalar, "personal": .scalar]))
     ])
 }
 
 struct RawCategory: Decodable {
     var description: String?
     var sensitive: Bool?
+    var personal: Bool?
 }
 
 /// `policies/callers.yaml` as written.

@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+import NIOPosix
+import PostgresNIO
+
+public final class PostgresConsentStore: ConsentStore {
+    private let connection: PostgresConnection
+    private let logger = Logger(label: "mingate.consent")
+
+    public init(location: PostgresLedgerStore.Location) throws(LedgerError) {
+        let configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.username, password: location.password,
+            database: location.database, tls: .disable)
+        do {
+            connection = try PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 2, logger: logger
+            ).wait()
+            _ = try connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS consent_events (
+                    id BIGSERIAL PRIMARY KEY, subject_key TEXT NOT NULL, partner TEXT NOT NULL, purpose TEXT NOT NULL,
+                    kind TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL, evidence TEXT)
+                """, logger: logger
+            ).wait()
+            _ = try connection.query("CREATE INDEX IF NOT EXISTS consent_events_subject ON consent_events(subject_key)", logger: logger).wait()
+        } catch {
+            throw PostgresLedgerStore.failure(error, "cannot open the consent store", code: .storeUnavailable)
+        }
+    }
+
+    deinit {
+        try? connection.close().wait()
+    }
+
+    public func record(_ event: ConsentEvent) throws(LedgerError) {
+        do {
+            _ = try connection.query(
+                """
+                INSERT INTO consent_events (subject_key, partner, purpose, kind, state, at, evidence)
+                VALUES (\(event.subjectKey), \(event.partner), \(event.purpose), \(event.kind.rawValue), \(event.state.rawValue), \(event.at), \(event.evidence))
+                """, logger: logger
+            ).wait()
+        } catch {
+            throw PostgresLedgerStore.failure(error, "cannot record consent")
+        }
+    }
+
+    public func history(subjectKey: String) throws(LedgerError) -> [ConsentEvent] {
+        do {
+            let rows = try connection.query(
+                "SELECT subject_key, partner, purpose, kind, state, at, evidence FROM consent_events WHERE subject_key = \(subjectKey) ORDER BY id",
+                logger: logger
+            ).wait()
+            return try rows.map { row in
+                let (subject, partner, purpose, kind, state, at, evidence) = try row.decode((String, String, String, String, String, String, String?).self)
+                return ConsentEvent(
+                    subjectKey: subject, partner: partner, purpose: purpose, kind: ConsentEvent.Kind(rawValue: kind) ?? .purpose,
+                    state: ConsentEvent.State(rawValue: state) ?? .withdrawn, at: at, evidence: evidence)
+            }
+        } catch {
+            throw PostgresLedgerStore.failure(error, "cannot read consent")
+        }
+    }
+}

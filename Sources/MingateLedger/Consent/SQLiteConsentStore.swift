@@ -1,0 +1,51 @@
+import Foundation
+
+public final class SQLiteConsentStore: ConsentStore {
+    private let database: SQLiteDatabase
+
+    static let schema = """
+        CREATE TABLE IF NOT EXISTS consent_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, subject_key TEXT NOT NULL, partner TEXT NOT NULL, purpose TEXT NOT NULL,
+            kind TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL, evidence TEXT);
+        CREATE INDEX IF NOT EXISTS consent_events_subject ON consent_events(subject_key);
+        CREATE TRIGGER IF NOT EXISTS consent_events_no_update BEFORE UPDATE ON consent_events
+            BEGIN SELECT RAISE(ABORT, 'consent history is append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS consent_events_no_delete BEFORE DELETE ON consent_events
+            BEGIN SELECT RAISE(ABORT, 'consent history is append-only'); END;
+        """
+
+    public init(path: String, durable: Bool = true) throws(LedgerError) {
+        database = try SQLiteDatabase(path: path)
+        try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=\(durable ? "FULL" : "OFF");")
+        try database.execute(Self.schema)
+    }
+
+    public func record(_ event: ConsentEvent) throws(LedgerError) {
+        let insert = try database.prepare(
+            "INSERT INTO consent_events (subject_key, partner, purpose, kind, state, at, evidence) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        insert.bind(1, event.subjectKey)
+        insert.bind(2, event.partner)
+        insert.bind(3, event.purpose)
+        insert.bind(4, event.kind.rawValue)
+        insert.bind(5, event.state.rawValue)
+        insert.bind(6, event.at)
+        insert.bind(7, event.evidence)
+        _ = try insert.step()
+    }
+
+    public func history(subjectKey: String) throws(LedgerError) -> [ConsentEvent] {
+        let query = try database.prepare(
+            "SELECT subject_key, partner, purpose, kind, state, at, evidence FROM consent_events WHERE subject_key = ? ORDER BY id")
+        query.bind(1, subjectKey)
+        var out: [ConsentEvent] = []
+        while try query.step() {
+            out.append(
+                ConsentEvent(
+                    subjectKey: query.text(0) ?? "", partner: query.text(1) ?? "", purpose: query.text(2) ?? "",
+                    kind: ConsentEvent.Kind(rawValue: query.text(3) ?? "") ?? .purpose,
+                    state: ConsentEvent.State(rawValue: query.text(4) ?? "") ?? .withdrawn, at: query.text(5) ?? "",
+                    evidence: query.text(6)))
+        }
+        return out
+    }
+}
