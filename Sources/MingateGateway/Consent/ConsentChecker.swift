@@ -8,7 +8,7 @@ import NIOPosix
 final class ConsentChecker: @unchecked Sendable {
     private let lock = NSLock()
     private let ledgerURL: String
-    private var store: (any ConsentStore)?
+    private var store: (any ConsentStore & ErasureLog)?
 
     init(ledgerURL: String) {
         self.ledgerURL = ledgerURL
@@ -39,7 +39,15 @@ final class ConsentChecker: @unchecked Sendable {
         try await NIOThreadPool.singleton.runIfActive { [self] in try withStore { try $0.history(subjectKey: subjectKey) } }
     }
 
-    private func withStore<T>(_ body: (any ConsentStore) throws -> T) throws -> T {
+    func recordErasure(_ status: ErasureStatus) async throws {
+        try await NIOThreadPool.singleton.runIfActive { [self] in try withStore { try $0.record(status) } }
+    }
+
+    func erasures(subjectKey: String) async throws -> [ErasureStatus] {
+        try await NIOThreadPool.singleton.runIfActive { [self] in try withStore { try $0.currentErasures(subjectKey: subjectKey) } }
+    }
+
+    private func withStore<T>(_ body: (any ConsentStore & ErasureLog) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
         if store == nil { store = try LedgerURL(ledgerURL).openConsents() }

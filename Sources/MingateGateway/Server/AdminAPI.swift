@@ -14,9 +14,14 @@ struct AdminAPI: Sendable {
     let ledger: LedgerWriter
     let policy: PolicyHolder
     let consents: ConsentChecker
+    let erasure: ErasureService
 
-    init(token: String?, reloader: PolicyReloader, ledger: LedgerWriter, policy: PolicyHolder, consents: ConsentChecker) {
+    init(
+        token: String?, reloader: PolicyReloader, ledger: LedgerWriter, policy: PolicyHolder, consents: ConsentChecker,
+        erasure: ErasureService
+    ) {
         self.consents = consents
+        self.erasure = erasure
         self.tokenDigest = token.map { Array(SHA256.hash(data: Data($0.utf8))) }
         self.reloader = reloader
         self.ledger = ledger
@@ -62,6 +67,33 @@ struct AdminAPI: Sendable {
             ])
         case (.post, "/admin/consents"):
             return await recordConsent(request)
+        case (.post, "/admin/subjects/erase"):
+            var request = request
+            guard let buffer = try? await request.collectBody(upTo: 16_384),
+                let subject = (try? JSONParser().parse(Array(buffer.readableBytesView)))?["subject"]?.stringValue, !subject.isEmpty
+            else {
+                return ErrorBody.response(status: 400, code: "bad_request", message: "send {\"subject\": \"…\"}", requestID: nil)
+            }
+            do {
+                let report = try await erasure.erase(subject: subject)
+                return Self.json(200, [
+                    "erasure_id": .string(report.erasureID), "subject_key": .string(report.subjectKey),
+                    "partners": .array(report.statuses.map(Self.status)),
+                ])
+            } catch {
+                return ErrorBody.response(status: 503, code: "ledger_unavailable", message: "the ledger cannot be read now", requestID: nil)
+            }
+        case (.get, _) where target.hasPrefix("/admin/subjects/erasure?"):
+            let query = FormEncoding.decode(target.split(separator: "?", maxSplits: 1)[1]) ?? []
+            guard let subject = query.first(where: { $0.name == "subject" })?.value else {
+                return ErrorBody.response(status: 400, code: "bad_request", message: "?subject=ID", requestID: nil)
+            }
+            do {
+                let statuses = try await consents.erasures(subjectKey: policy.current.enforcer.subjectKey(for: subject))
+                return Self.json(200, ["erasures": .array(statuses.map(Self.status))])
+            } catch {
+                return ErrorBody.response(status: 503, code: "consent_unavailable", message: "the store cannot be read now", requestID: nil)
+            }
         default:
             return ErrorBody.response(status: 404, code: "not_found", message: "POST /admin/reload, POST /admin/consents or GET /admin/status", requestID: nil)
         }
@@ -91,6 +123,13 @@ struct AdminAPI: Sendable {
             return ErrorBody.response(status: 503, code: "consent_unavailable", message: "the consent store cannot be written", requestID: nil)
         }
         return Self.json(200, ["result": "recorded", "subject_key": .string(event.subjectKey), "state": .string(state.rawValue), "at": .string(event.at)])
+    }
+
+    static func status(_ status: ErasureStatus) -> JSONValue {
+        .object(JSONObject([
+            ("erasure_id", .string(status.erasureID)), ("partner", .string(status.partner)), ("channel", .string(status.channel)),
+            ("status", .string(status.state.rawValue)), ("at", .string(status.at)), ("detail", status.detail.map { .string($0) } ?? .null),
+        ]))
     }
 
     static func json(_ status: Int, _ body: JSONValue) -> Response {

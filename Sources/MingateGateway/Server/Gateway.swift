@@ -61,7 +61,10 @@ public struct Gateway: Sendable {
             policy: holder, ledger: ledger, clients: clients, maxResponseBytes: configuration.maxResponseBytes,
             logger: logger, audit: AuditAPI(ledgerURL: configuration.ledger, policy: holder, logger: logger),
             admin: AdminAPI(
-                token: configuration.adminToken, reloader: reloader, ledger: ledger, policy: holder, consents: consents),
+                token: configuration.adminToken, reloader: reloader, ledger: ledger, policy: holder, consents: consents,
+                erasure: ErasureService(
+                    policy: holder, ledger: ledger, clients: clients, records: consents,
+                    reader: AuditReader(ledgerURL: configuration.ledger), logger: logger)),
             consents: consents)
         let application = Application(
             responder: responder,

@@ -53,8 +53,8 @@ extension ConsentStore {
 }
 
 extension LedgerURL {
-    /// The consent store in the same database as the ledger.
-    public func openConsents() throws(LedgerError) -> any ConsentStore {
+    /// The consent history and erasure log, in the same database as the ledger.
+    public func openConsents() throws(LedgerError) -> any ConsentStore & ErasureLog {
         switch self {
         case .sqlite(let path, let durable): try SQLiteConsentStore(path: path, durable: durable)
         case .postgres(let location): try PostgresConsentStore(location: location)

@@ -3,7 +3,7 @@ import Logging
 import NIOPosix
 import PostgresNIO
 
-public final class PostgresConsentStore: ConsentStore {
+public final class PostgresConsentStore: ConsentStore, ErasureLog {
     private let connection: PostgresConnection
     private let logger = Logger(label: "mingate.consent")
 
@@ -23,6 +23,13 @@ public final class PostgresConsentStore: ConsentStore {
                 """, logger: logger
             ).wait()
             _ = try connection.query("CREATE INDEX IF NOT EXISTS consent_events_subject ON consent_events(subject_key)", logger: logger).wait()
+            _ = try connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS erasure_status (
+                    id BIGSERIAL PRIMARY KEY, erasure_id TEXT NOT NULL, subject_key TEXT NOT NULL, partner TEXT NOT NULL,
+                    channel TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL, detail TEXT)
+                """, logger: logger
+            ).wait()
         } catch {
             throw PostgresLedgerStore.failure(error, "cannot open the consent store", code: .storeUnavailable)
         }
@@ -42,6 +49,36 @@ public final class PostgresConsentStore: ConsentStore {
             ).wait()
         } catch {
             throw PostgresLedgerStore.failure(error, "cannot record consent")
+        }
+    }
+
+    public func record(_ status: ErasureStatus) throws(LedgerError) {
+        do {
+            _ = try connection.query(
+                """
+                INSERT INTO erasure_status (erasure_id, subject_key, partner, channel, state, at, detail)
+                VALUES (\(status.erasureID), \(status.subjectKey), \(status.partner), \(status.channel), \(status.state.rawValue), \(status.at), \(status.detail))
+                """, logger: logger
+            ).wait()
+        } catch {
+            throw PostgresLedgerStore.failure(error, "cannot record erasure status")
+        }
+    }
+
+    public func erasures(subjectKey: String) throws(LedgerError) -> [ErasureStatus] {
+        do {
+            let rows = try connection.query(
+                "SELECT erasure_id, subject_key, partner, channel, state, at, detail FROM erasure_status WHERE subject_key = \(subjectKey) ORDER BY id",
+                logger: logger
+            ).wait()
+            return try rows.map { row in
+                let (id, subject, partner, channel, state, at, detail) = try row.decode((String, String, String, String, String, String, String?).self)
+                return ErasureStatus(
+                    erasureID: id, subjectKey: subject, partner: partner, channel: channel,
+                    state: ErasureStatus.State(rawValue: state) ?? .failed, at: at, detail: detail)
+            }
+        } catch {
+            throw PostgresLedgerStore.failure(error, "cannot read erasure status")
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-public final class SQLiteConsentStore: ConsentStore {
+public final class SQLiteConsentStore: ConsentStore, ErasureLog {
     private let database: SQLiteDatabase
 
     static let schema = """
@@ -12,6 +12,10 @@ public final class SQLiteConsentStore: ConsentStore {
             BEGIN SELECT RAISE(ABORT, 'consent history is append-only'); END;
         CREATE TRIGGER IF NOT EXISTS consent_events_no_delete BEFORE DELETE ON consent_events
             BEGIN SELECT RAISE(ABORT, 'consent history is append-only'); END;
+        CREATE TABLE IF NOT EXISTS erasure_status (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, erasure_id TEXT NOT NULL, subject_key TEXT NOT NULL,
+            partner TEXT NOT NULL, channel TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL, detail TEXT);
+        CREATE INDEX IF NOT EXISTS erasure_status_subject ON erasure_status(subject_key);
         """
 
     public init(path: String, durable: Bool = true) throws(LedgerError) {
@@ -31,6 +35,31 @@ public final class SQLiteConsentStore: ConsentStore {
         insert.bind(6, event.at)
         insert.bind(7, event.evidence)
         _ = try insert.step()
+    }
+
+    public func record(_ status: ErasureStatus) throws(LedgerError) {
+        let insert = try database.prepare(
+            "INSERT INTO erasure_status (erasure_id, subject_key, partner, channel, state, at, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        for (index, value) in [status.erasureID, status.subjectKey, status.partner, status.channel, status.state.rawValue, status.at].enumerated() {
+            insert.bind(Int32(index + 1), value)
+        }
+        insert.bind(7, status.detail)
+        _ = try insert.step()
+    }
+
+    public func erasures(subjectKey: String) throws(LedgerError) -> [ErasureStatus] {
+        let query = try database.prepare(
+            "SELECT erasure_id, subject_key, partner, channel, state, at, detail FROM erasure_status WHERE subject_key = ? ORDER BY id")
+        query.bind(1, subjectKey)
+        var out: [ErasureStatus] = []
+        while try query.step() {
+            out.append(
+                ErasureStatus(
+                    erasureID: query.text(0) ?? "", subjectKey: query.text(1) ?? "", partner: query.text(2) ?? "",
+                    channel: query.text(3) ?? "", state: ErasureStatus.State(rawValue: query.text(4) ?? "") ?? .failed,
+                    at: query.text(5) ?? "", detail: query.text(6)))
+        }
+        return out
     }
 
     public func history(subjectKey: String) throws(LedgerError) -> [ConsentEvent] {

@@ -18,6 +18,14 @@ public struct OutboundRequest: Sendable {
     public let url: String
     public let headers: [(name: String, value: String)]
     public let body: [UInt8]
+
+    public init(partner: String, method: String, url: String, headers: [(name: String, value: String)], body: [UInt8]) {
+        self.partner = partner
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
 }
 
 /// A request as it reached the gateway, before anything is trusted.

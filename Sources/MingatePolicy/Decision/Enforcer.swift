@@ -359,6 +359,12 @@ public struct Enforcer: Sendable {
         }
     }
 
+    /// The partner's credential header as injected on every request to it.
+    public func credentialHeader(for partner: String) -> (name: String, value: String)? {
+        guard let injection = policy.partners[partner]?.credentials, let value = keys.credentials[partner] else { return nil }
+        return (injection.header, value)
+    }
+
     /// The subject's keyed hash as recorded in the ledger.
     public func subjectKey(for subjectID: String) -> String {
         Self.hex(HMAC<SHA256>.authenticationCode(for: Data("subject:\(subjectID)".utf8), using: keys.ledger))
