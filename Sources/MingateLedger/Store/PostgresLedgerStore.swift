@@ -61,11 +61,11 @@ public final class PostgresLedgerStore: LedgerStore {
         let connection = try connect()
         do {
             // Two instances creating the schema at once would race; an advisory lock serialises them.
-            _ = try connection.query("SELECT pg_advisory_lock(6962)", logger: logger).wait()
+            _ = try connection.query("SELECT pg_advisory_lock(6962)", logger: logger).waitAtMost(Self.statementTimeout)
             for statement in Self.schema {
-                _ = try connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).wait()
+                _ = try connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).waitAtMost(Self.statementTimeout)
             }
-            _ = try connection.query("SELECT pg_advisory_unlock(6962)", logger: logger).wait()
+            _ = try connection.query("SELECT pg_advisory_unlock(6962)", logger: logger).waitAtMost(Self.statementTimeout)
         } catch {
             throw Self.failure(error, "cannot create the ledger schema")
         }
@@ -86,7 +86,7 @@ public final class PostgresLedgerStore: LedgerStore {
         do {
             let connected = try PostgresConnection.connect(
                 on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 1, logger: logger
-            ).wait()
+            ).waitAtMost(Self.statementTimeout)
             connection = connected
             return connected
         } catch {
@@ -99,7 +99,7 @@ public final class PostgresLedgerStore: LedgerStore {
             let rows = try connection.query(
                 "SELECT COALESCE(MAX(seq) + 1, 0)::BIGINT FROM ledger_entries WHERE origin = \(location.origin)",
                 logger: logger
-            ).wait()
+            ).waitAtMost(Self.statementTimeout)
             nextSequence = try rows.first?.decode(Int64.self) ?? 0
         } catch {
             throw Self.failure(error, "cannot read the ledger's size")
@@ -113,6 +113,10 @@ public final class PostgresLedgerStore: LedgerStore {
         return LedgerError(code, "\(message): \(String(describing: error).prefix(200))")
     }
 
+    /// How long one statement may take before the connection is given up (a stuck database must not stall the
+    /// writer: appends fail, requests get 503, and the next append reconnects).
+    static let statementTimeout: TimeAmount = .seconds(10)
+
     /// Runs `body` on a live connection; on failure drops the connection so the next call reconnects.
     private func withConnection<T>(_ what: String, _ body: (PostgresConnection) throws -> T) throws(LedgerError) -> T {
         let wasConnected = connection != nil && !(connection?.isClosed ?? true)
@@ -121,7 +125,10 @@ public final class PostgresLedgerStore: LedgerStore {
         do {
             return try body(connection)
         } catch {
-            if connection.isClosed { self.connection = nil }
+            if connection.isClosed || error is StatementTimeout {
+                try? connection.close().wait()
+                self.connection = nil
+            }
             throw Self.failure(error, what)
         }
     }
@@ -157,7 +164,7 @@ public final class PostgresLedgerStore: LedgerStore {
                 entries.append(entry)
                 sequence += 1
             }
-            _ = try connection.query("BEGIN", logger: logger).wait()
+            _ = try connection.query("BEGIN", logger: logger).waitAtMost(Self.statementTimeout)
             do {
                 _ = try connection.query(
                     PostgresQuery(
@@ -165,10 +172,10 @@ public final class PostgresLedgerStore: LedgerStore {
                             INSERT INTO ledger_entries (origin, seq, kind, recorded_at, request_id, partner, purpose, caller,
                                 subject_key, decision, entry, leaf_hash) VALUES \(rows.joined(separator: ","))
                             """, binds: bindings), logger: logger
-                ).wait()
-                _ = try connection.query("COMMIT", logger: logger).wait()
+                ).waitAtMost(Self.statementTimeout)
+                _ = try connection.query("COMMIT", logger: logger).waitAtMost(Self.statementTimeout)
             } catch {
-                _ = try? connection.query("ROLLBACK", logger: logger).wait()
+                _ = try? connection.query("ROLLBACK", logger: logger).waitAtMost(Self.statementTimeout)
                 throw error
             }
             nextSequence = sequence
@@ -183,7 +190,7 @@ public final class PostgresLedgerStore: LedgerStore {
                 SELECT seq, kind, recorded_at, request_id, entry FROM ledger_entries
                 WHERE origin = \(location.origin) AND seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq
                 """, logger: logger
-            ).wait()
+            ).waitAtMost(Self.statementTimeout)
             return try rows.map { row in
                 let (seq, kind, recordedAt, requestID, entry) = try row.decode((Int64, String, String, String, ByteBuffer).self)
                 return LedgerEntry(
@@ -195,12 +202,12 @@ public final class PostgresLedgerStore: LedgerStore {
 
     public func probe() throws(LedgerError) {
         try withConnection("the ledger cannot be written") { connection in
-            _ = try connection.query("BEGIN", logger: logger).wait()
-            defer { _ = try? connection.query("ROLLBACK", logger: logger).wait() }
+            _ = try connection.query("BEGIN", logger: logger).waitAtMost(Self.statementTimeout)
+            defer { _ = try? connection.query("ROLLBACK", logger: logger).waitAtMost(Self.statementTimeout) }
             _ = try connection.query(
                 "INSERT INTO ledger_entries (origin, seq, kind, recorded_at, request_id, entry, leaf_hash) VALUES (\(location.origin), -1, 'probe', '', '', '\\x00'::bytea, '\\x00'::bytea)",
                 logger: logger
-            ).wait()
+            ).waitAtMost(Self.statementTimeout)
         }
     }
 
@@ -208,7 +215,7 @@ public final class PostgresLedgerStore: LedgerStore {
         try withConnection("cannot read the ledger") { connection in
             let rows = try connection.query(
                 "SELECT COALESCE(MAX(seq) + 1, 0)::BIGINT FROM ledger_entries WHERE origin = \(location.origin)", logger: logger
-            ).wait()
+            ).waitAtMost(Self.statementTimeout)
             return try rows.first?.decode(Int64.self) ?? 0
         }
     }
@@ -220,7 +227,7 @@ public final class PostgresLedgerStore: LedgerStore {
                 SELECT seq, leaf_hash FROM ledger_entries
                 WHERE origin = \(location.origin) AND seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq
                 """, logger: logger
-            ).wait()
+            ).waitAtMost(Self.statementTimeout)
             return try rows.map { row in
                 let (seq, hash) = try row.decode((Int64, ByteBuffer).self)
                 return (seq, Array(hash.readableBytesView))
@@ -237,7 +244,7 @@ public final class PostgresLedgerStore: LedgerStore {
                         \(LedgerEncoding.timestamp(time)))
                 ON CONFLICT DO NOTHING
                 """, logger: logger
-            ).wait()
+            ).waitAtMost(Self.statementTimeout)
         }
     }
 
@@ -246,7 +253,7 @@ public final class PostgresLedgerStore: LedgerStore {
             let rows = try connection.query(
                 "SELECT tree_size, note FROM ledger_checkpoints WHERE origin = \(location.origin) ORDER BY tree_size",
                 logger: logger
-            ).wait()
+            ).waitAtMost(Self.statementTimeout)
             return try rows.map { row in
                 let (size, note) = try row.decode((Int64, String).self)
                 return (Int(size), note)
@@ -281,7 +288,7 @@ public final class PostgresLedgerStore: LedgerStore {
             bindings.append(Int64(limit))
             let sql = "SELECT seq, kind, recorded_at, request_id, entry FROM ledger_entries WHERE "
                 + conditions.joined(separator: " AND ") + " ORDER BY seq LIMIT $\(bindings.count)"
-            let rows = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
+            let rows = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).waitAtMost(Self.statementTimeout)
             return try rows.map { row in
                 let (seq, kind, recordedAt, requestID, entry) = try row.decode((Int64, String, String, String, ByteBuffer).self)
                 return LedgerEntry(
@@ -304,5 +311,19 @@ extension PostgresLedgerStore.Location {
             host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
             password: components.password, database: database.isEmpty ? (components.user ?? "postgres") : database,
             origin: origin)
+    }
+}
+
+/// A statement that did not finish in time.
+struct StatementTimeout: Error {}
+
+extension EventLoopFuture {
+    /// Waits for the future, failing with `StatementTimeout` after `timeout`.
+    func waitAtMost(_ timeout: TimeAmount) throws -> Value {
+        let promise = eventLoop.makePromise(of: Value.self)
+        let deadline = eventLoop.scheduleTask(in: timeout) { promise.fail(StatementTimeout()) }
+        cascade(to: promise)
+        promise.futureResult.whenComplete { _ in deadline.cancel() }
+        return try promise.futureResult.wait()
     }
 }

@@ -3,6 +3,12 @@ public struct JSONRule: Sendable {
     public let query: JSONPathQuery
     public let category: String
     public let transform: Transform
+
+    public init(query: JSONPathQuery, category: String, transform: Transform) {
+        self.query = query
+        self.category = category
+        self.transform = transform
+    }
 }
 
 /// One allowed named field: a form field, a query parameter or a header (names of headers compared lowercased).
