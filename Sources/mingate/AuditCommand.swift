@@ -145,7 +145,7 @@ struct AuditCommand: ParsableCommand {
                 let checkpoint = try receipt.verify(with: verifier)
                 print("OK: record \(receipt.index) is in \(checkpoint.origin) at size \(checkpoint.size)")
                 print(String(decoding: receipt.record, as: UTF8.self))
-            } catch let error as LedgerError {
+            } catch {
                 print("FAILED: \(error.message)")
                 throw ExitCode(1)
             }

@@ -99,7 +99,7 @@ struct ErasureService: Sendable {
                 bytesSent: bytes.count, bytesReceived: answer.body.readableBytes, latencyMilliseconds: GatewayResponder.milliseconds(since: started), error: nil))
             return ((200..<300).contains(answer.status) ? .sent : .failed, "HTTP \(answer.status)")
         } catch {
-            let code = (error as? Refusal)?.code.rawValue ?? "partner_unreachable"
+            let code = error.code.rawValue
             ledger.record(Outcome(requestID: disclosure.requestID, decisionSequence: entry.sequence, partner: partner.id, status: nil,
                 bytesSent: bytes.count, bytesReceived: 0, latencyMilliseconds: GatewayResponder.milliseconds(since: started), error: code))
             return (.failed, code)

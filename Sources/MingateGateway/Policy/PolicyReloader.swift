@@ -57,7 +57,7 @@ public final class PolicyReloader: Service, Sendable {
     public func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         // Cancelled when shutdown begins, so the service group is never kept waiting on a signal.
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await _ in signals { _ = self.reload() }
         }
     }

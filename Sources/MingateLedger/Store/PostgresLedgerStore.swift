@@ -317,7 +317,7 @@ extension PostgresLedgerStore.Location {
 /// A statement that did not finish in time.
 struct StatementTimeout: Error {}
 
-extension EventLoopFuture {
+extension EventLoopFuture where Value: Sendable {
     /// Waits for the future, failing with `StatementTimeout` after `timeout`.
     func waitAtMost(_ timeout: TimeAmount) throws -> Value {
         let promise = eventLoop.makePromise(of: Value.self)
