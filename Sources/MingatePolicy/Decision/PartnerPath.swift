@@ -59,18 +59,7 @@ public struct PartnerPath: Sendable, Equatable {
 extension FormEncoding {
     /// Percent-decodes a path segment (`+` stays `+`); nil on a broken escape or non-UTF-8 result.
     static func unescapePath(_ text: Substring) -> String? {
-        guard text.contains("%") else { return String(text) }
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%") {
-                guard let high = iterator.next().flatMap(hex), let low = iterator.next().flatMap(hex) else { return nil }
-                bytes.append(high << 4 | low)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
+        percentDecode(text, plusAsSpace: false)
     }
 
     /// Percent-encodes a path segment, leaving unreserved characters and `:@!$&'()*+,;=` alone.

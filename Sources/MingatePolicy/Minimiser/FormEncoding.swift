@@ -18,11 +18,17 @@ public enum FormEncoding {
     }
 
     public static func unescape(_ text: Substring) -> String? {
+        percentDecode(text, plusAsSpace: true)
+    }
+
+    /// Strict percent-decoding; nil on a broken escape or a result that is not UTF-8.
+    static func percentDecode(_ text: Substring, plusAsSpace: Bool) -> String? {
+        guard text.contains("%") || (plusAsSpace && text.contains("+")) else { return String(text) }
         var bytes: [UInt8] = []
         var iterator = Array(text.utf8).makeIterator()
         while let byte = iterator.next() {
             switch byte {
-            case UInt8(ascii: "+"): bytes.append(0x20)
+            case UInt8(ascii: "+") where plusAsSpace: bytes.append(0x20)
             case UInt8(ascii: "%"):
                 guard let high = iterator.next().flatMap(hex), let low = iterator.next().flatMap(hex) else { return nil }
                 bytes.append(high << 4 | low)
