@@ -98,11 +98,7 @@ struct AuditCommand: ParsableCommand {
         @Option(help: "table, jsonl or csv.") var format: Format = .table
 
         func run() throws {
-            guard let key = ProcessInfo.processInfo.environment[ledgerKeyEnv], !key.isEmpty else {
-                throw CommandFailure("set \(ledgerKeyEnv) to the gateway's ledger key")
-            }
-            let code = HMAC<SHA256>.authenticationCode(for: Data("subject:\(id)".utf8), using: SymmetricKey(data: Data(key.utf8)))
-            let subjectKey = code.map { String(format: "%02x", $0) }.joined()
+            let subjectKey = try SubjectKey.of(id, env: ledgerKeyEnv)
             let entries = try ledger.open().query(LedgerFilter(subjectKey: subjectKey), after: -1, limit: 1_000_000)
             if format == .table { print("subject key: \(subjectKey)\n") }
             print(RecordTable.render(entries, format: format))

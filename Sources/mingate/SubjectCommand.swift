@@ -10,8 +10,7 @@ import MingatePolicy
 enum SubjectKey {
     static func of(_ subject: String, env: String) throws -> String {
         guard let key = ProcessInfo.processInfo.environment[env], !key.isEmpty else { throw CommandFailure("set \(env) to the gateway's ledger key") }
-        return HMAC<SHA256>.authenticationCode(for: Data("subject:\(subject)".utf8), using: SymmetricKey(data: Data(key.utf8)))
-            .map { String(format: "%02x", $0) }.joined()
+        return KeyedDigests.subjectKey(subject, ledgerKey: SymmetricKey(data: Data(key.utf8)))
     }
 }
 

@@ -94,17 +94,8 @@ struct AuditAPI: Sendable {
     }
 
     private func authenticate(_ request: Request) -> Auditor? {
-        guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer " else {
-            return nil
-        }
-        let presented = Array(SHA256.hash(data: Data(header.dropFirst(7).utf8)))
-        var found: Auditor?
-        for auditor in policy.current.policy.auditors {
-            var difference: UInt8 = 0
-            for (a, b) in zip(auditor.tokenDigest, presented) { difference |= a ^ b }
-            if difference == 0 && found == nil { found = auditor }
-        }
-        return found
+        guard let token = KeyedDigests.bearerToken(request.headers[.authorization]) else { return nil }
+        return KeyedDigests.firstMatch(token, in: policy.current.policy.auditors, digest: \.tokenDigest)
     }
 
     static func text(_ text: String) -> Response {

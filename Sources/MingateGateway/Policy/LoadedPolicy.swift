@@ -60,11 +60,11 @@ public struct LoadedPolicy: Sendable {
         for extra in configuration.extraCallers {
             let mayUse = extra.mayUse ?? partners.mapValues { Set($0.purposes.keys) }
             callers.append(
-                Caller(id: extra.id, tokenDigest: Array(SHA256.hash(data: Data(extra.token.utf8))), mayUse: mayUse))
+                Caller(id: extra.id, tokenDigest: KeyedDigests.tokenDigest(extra.token), mayUse: mayUse))
         }
         var auditors = policy.auditors
         for extra in configuration.extraAuditors {
-            auditors.append(Auditor(id: extra.id, tokenDigest: Array(SHA256.hash(data: Data(extra.token.utf8)))))
+            auditors.append(Auditor(id: extra.id, tokenDigest: KeyedDigests.tokenDigest(extra.token)))
         }
         var version = SHA256()
         version.update(data: Data(policy.version.utf8))
@@ -72,7 +72,7 @@ public struct LoadedPolicy: Sendable {
             version.update(data: Data("\n\(id)=\(url)".utf8))
         }
         for extra in configuration.extraCallers { version.update(data: Data("\ncaller=\(extra.id)".utf8)) }
-        let hex = version.finalize().map { String(format: "%02x", $0) }.joined()
+        let hex = KeyedDigests.hex(version.finalize())
         return PolicySet(
             partners: partners, callers: callers, auditors: auditors, categories: policy.categories,
             homeCountry: policy.homeCountry, defaultRetention: policy.defaultRetention,

@@ -22,7 +22,7 @@ struct AdminAPI: Sendable {
     ) {
         self.consents = consents
         self.erasure = erasure
-        self.tokenDigest = token.map { Array(SHA256.hash(data: Data($0.utf8))) }
+        self.tokenDigest = token.map { KeyedDigests.tokenDigest($0) }
         self.reloader = reloader
         self.ledger = ledger
         self.policy = policy
@@ -32,13 +32,10 @@ struct AdminAPI: Sendable {
         guard let tokenDigest else {
             return ErrorBody.response(status: 404, code: "not_found", message: "the admin API is off (no MINGATE_ADMIN_TOKEN)", requestID: nil)
         }
-        guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+        guard let token = KeyedDigests.bearerToken(request.headers[.authorization]) else {
             return ErrorBody.response(status: 401, code: "unauthenticated", message: "send 'Authorization: Bearer <admin token>'", requestID: nil)
         }
-        let presented = Array(SHA256.hash(data: Data(header.dropFirst(7).utf8)))
-        var difference: UInt8 = 0
-        for (a, b) in zip(tokenDigest, presented) { difference |= a ^ b }
-        guard difference == 0 else {
+        guard KeyedDigests.firstMatch(token, in: [tokenDigest], digest: { $0 }) != nil else {
             return ErrorBody.response(status: 401, code: "unauthenticated", message: "unknown admin token", requestID: nil)
         }
         switch (request.method, target) {

@@ -10,7 +10,6 @@ public struct Enforcer: Sendable {
     public let limits: Limits
     private let keys: EnforcerKeys
     private let plans: [String: PartnerPlan]
-    private let callerDigests: [(digest: [UInt8], caller: Caller)]
 
     public struct Limits: Sendable {
         public var maxBodyBytes: Int
@@ -60,7 +59,6 @@ public struct Enforcer: Sendable {
                 purposes: purposes)
         }
         self.plans = plans
-        self.callerDigests = policy.callers.map { ($0.tokenDigest, $0) }
     }
 
     /// Decides on one request. `requestID` is the gateway's id for it.
@@ -200,18 +198,12 @@ public struct Enforcer: Sendable {
     ]
 
     private func identify(_ request: InboundRequest) throws(Refusal) -> Caller {
-        guard let authorization = request.header("authorization"),
-            authorization.count > 7, authorization.prefix(7).lowercased() == "bearer "
-        else { throw Refusal(.unauthenticated, "send 'Authorization: Bearer <caller token>'") }
-        let presented = Array(SHA256.hash(data: Data(authorization.dropFirst(7).utf8)))
-        var found: Caller?
-        for entry in callerDigests {
-            // Compare every digest fully, so timing says nothing about which prefix matched.
-            var difference: UInt8 = 0
-            for (a, b) in zip(entry.digest, presented) { difference |= a ^ b }
-            if difference == 0 && found == nil { found = entry.caller }
+        guard let token = KeyedDigests.bearerToken(request.header("authorization")) else {
+            throw Refusal(.unauthenticated, "send 'Authorization: Bearer <caller token>'")
         }
-        guard let found else { throw Refusal(.unauthenticated, "unknown caller token") }
+        guard let found = KeyedDigests.firstMatch(token, in: policy.callers, digest: \.tokenDigest) else {
+            throw Refusal(.unauthenticated, "unknown caller token")
+        }
         return found
     }
 
@@ -367,21 +359,11 @@ public struct Enforcer: Sendable {
 
     /// The subject's keyed hash as recorded in the ledger.
     public func subjectKey(for subjectID: String) -> String {
-        Self.hex(HMAC<SHA256>.authenticationCode(for: Data("subject:\(subjectID)".utf8), using: keys.ledger))
+        KeyedDigests.subjectKey(subjectID, ledgerKey: keys.ledger)
     }
 
     /// Keyed digest of an outbound body.
     public func digest(_ body: [UInt8]) -> String {
-        Self.hex(HMAC<SHA256>.authenticationCode(for: body, using: keys.ledger))
-    }
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        KeyedDigests.hex(HMAC<SHA256>.authenticationCode(for: body, using: keys.ledger))
     }
 }

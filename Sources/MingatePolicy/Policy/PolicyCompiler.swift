@@ -123,7 +123,7 @@ public struct PolicyCompiler: Sendable {
             hasher.update(data: Data(file.text.utf8))
             hasher.update(data: [0])
         }
-        let version = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let version = KeyedDigests.hex(hasher.finalize())
         return PolicySet(
             partners: partners, callers: callers, auditors: auditors, categories: categories, homeCountry: homeCountry,
             defaultRetention: gateway.retention ?? "as long as the purpose needs (no retention stated)", deny: deny,

@@ -45,7 +45,7 @@ public struct Transformer: Sendable {
             return String(digits.prefix(6)) + String(repeating: "*", count: digits.count - 10) + String(digits.suffix(4))
         case .pseudonym:
             let code = HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: pseudonymKey)
-            return "psn_" + code.prefix(16).map { String(format: "%02x", $0) }.joined()
+            return "psn_" + KeyedDigests.hex(code.prefix(16))
         case .generaliseDate(let precision):
             let scalars = Array(text.unicodeScalars)
             func digits(_ range: Range<Int>) -> Bool {

@@ -1,0 +1,46 @@
+import Crypto
+import Foundation
+
+/// The keyed hashes and token checks the gateway and its tools must compute identically: a subject key computed
+/// differently by `audit subject` than by the gateway would silently find nothing.
+public enum KeyedDigests {
+    /// Lowercase hex.
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The subject's keyed hash as the ledger records it: `hex(HMAC-SHA256(ledger key, "subject:" ‖ id))`.
+    public static func subjectKey(_ subjectID: String, ledgerKey: SymmetricKey) -> String {
+        hex(HMAC<SHA256>.authenticationCode(for: Data("subject:\(subjectID)".utf8), using: ledgerKey))
+    }
+
+    /// The SHA-256 of a bearer token, as policies store it.
+    public static func tokenDigest(_ token: some StringProtocol) -> [UInt8] {
+        Array(SHA256.hash(data: Data(token.utf8)))
+    }
+
+    /// The token of an `Authorization: Bearer …` header value, nil for anything else.
+    public static func bearerToken(_ header: String?) -> Substring? {
+        guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
+        return header.dropFirst(7)
+    }
+
+    /// The first candidate whose digest equals the presented token's, comparing every digest in full so the
+    /// time taken says nothing about which prefix matched.
+    public static func firstMatch<T>(_ token: Substring, in candidates: [T], digest: (T) -> [UInt8]) -> T? {
+        let presented = tokenDigest(token)
+        var found: T?
+        for candidate in candidates {
+            var difference: UInt8 = 0
+            for (a, b) in zip(digest(candidate), presented) { difference |= a ^ b }
+            if difference == 0 && found == nil { found = candidate }
+        }
+        return found
+    }
+}
