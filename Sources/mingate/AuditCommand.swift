@@ -1,5 +1,4 @@
 import ArgumentParser
-import Crypto
 import Foundation
 import MingateLedger
 import MingatePolicy
@@ -176,11 +175,7 @@ enum RecordTable {
         case .jsonl:
             return entries.map { String(decoding: $0.encoded, as: UTF8.self) }.joined(separator: "\n")
         case .csv:
-            func quote(_ field: String) -> String {
-                field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
-                    ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
-            }
-            return ([columns] + entries.map(row)).map { $0.map(quote).joined(separator: ",") }.joined(separator: "\n")
+            return ([columns] + entries.map(row)).map(CSV.row).joined(separator: "\n")
         case .table:
             let rows = [columns] + entries.map(row)
             var widths = columns.map(\.count)

@@ -64,25 +64,8 @@ extension FormEncoding {
 
     /// Percent-encodes a path segment, leaving unreserved characters and `:@!$&'()*+,;=` alone.
     static func escapePathSegment(_ text: String) -> String {
-        let allowed = Set(":@!$&'()*+,;=".utf8)
-        let digits = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
-                out.append(byte)
-            default:
-                if allowed.contains(byte) {
-                    out.append(byte)
-                } else {
-                    out.append(UInt8(ascii: "%"))
-                    out.append(digits[Int(byte >> 4)])
-                    out.append(digits[Int(byte & 0xF)])
-                }
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        percentEncode(text, keeping: pathSegmentExtras)
     }
+
+    static let pathSegmentExtras = Set(":@!$&'()*+,;=".utf8)
 }

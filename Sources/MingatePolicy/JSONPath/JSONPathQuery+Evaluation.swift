@@ -7,11 +7,6 @@ extension JSONPathQuery {
         }
         return nodes
     }
-
-    /// The selected values only.
-    public func values(in root: JSONValue) -> [JSONValue] {
-        select(in: root).map(\.value)
-    }
 }
 
 /// The result of a value-typed expression: a JSON value, or Nothing (nil).

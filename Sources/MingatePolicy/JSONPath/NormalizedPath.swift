@@ -5,7 +5,7 @@ public enum PathElement: Sendable, Hashable {
 }
 
 /// A normalized path (RFC 9535 §2.7): the unique location of a node, like `$['order']['items'][0]`.
-public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible, Comparable {
+public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible {
     public var elements: [PathElement]
 
     public init(_ elements: [PathElement] = []) {
@@ -27,10 +27,6 @@ public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible, Compa
             }
         }
         return out
-    }
-
-    public static func < (lhs: NormalizedPath, rhs: NormalizedPath) -> Bool {
-        lhs.description < rhs.description
     }
 
     /// Escapes a member name as RFC 9535 §2.7 requires in a normalized path.

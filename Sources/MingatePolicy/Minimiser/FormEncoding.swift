@@ -49,6 +49,11 @@ public enum FormEncoding {
 
     /// Percent-encodes everything but RFC 3986 unreserved characters.
     public static func escape(_ text: String) -> String {
+        percentEncode(text, keeping: [])
+    }
+
+    /// Percent-encodes everything but unreserved characters and the bytes in `extra`.
+    static func percentEncode(_ text: String, keeping extra: Set<UInt8>) -> String {
         let digits = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
         for byte in text.utf8 {
@@ -56,6 +61,8 @@ public enum FormEncoding {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
                 UInt8(ascii: "~"):
+                out.append(byte)
+            case _ where extra.contains(byte):
                 out.append(byte)
             default:
                 out.append(UInt8(ascii: "%"))

@@ -55,13 +55,11 @@ public struct ProcessingRecord: Sendable {
     }
 
     public var csv: String {
-        func quote(_ field: String) -> String {
-            field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
-        }
         var lines = ["partner,recipient,country,purpose,description,legal_basis,transfer_basis,categories,sensitive_categories,retention,erasure"]
         for row in rows {
             lines.append([row.partner, row.recipient, row.country, row.purpose, row.description, row.legalBasis, row.transferBasis,
-                row.categories.joined(separator: " "), row.sensitiveCategories.joined(separator: " "), row.retention, row.erasure].map(quote).joined(separator: ","))
+                row.categories.joined(separator: " "), row.sensitiveCategories.joined(separator: " "), row.retention, row.erasure]
+                .map(CSV.field).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -36,7 +36,6 @@ public struct PolicySet: Sendable {
         self.warnings = warnings
     }
 
-    public func partner(_ id: String) -> Partner? { partners[id] }
 }
 
 /// Names that are never disclosed: CVV, passwords, OTPs, PINs. Compared ignoring case, `_` and `-`, so

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What happens to an allowed value on its way out.
 ///
 /// Written in policy files as `keep`, `mask(4)`, `card`, `pseudonym`, `year`, `year-month` or `truncate(20)`.
@@ -56,5 +58,3 @@ public enum Transform: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
-
-import Foundation
