@@ -80,10 +80,7 @@ struct Serve: AsyncParsableCommand {
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CommandFailure("the stand-in partner did not start") }
             var configuration = base
-            let partnerIDs = (try? FileManager.default.contentsOfDirectory(atPath: configuration.partnersDirectory)) ?? []
-            for file in partnerIDs where file.hasSuffix(".yaml") {
-                configuration.baseURLOverrides[String(file.dropLast(5))] = "http://127.0.0.1:\(port)"
-            }
+            configuration.sandboxPartnerURL = "http://127.0.0.1:\(port)"
             configuration.sandboxSecrets = true
             if configuration.checkpointKeyFile == nil {
                 // A key of the sandbox's own, made once, so the sandbox ledger can be verified like a real one.

@@ -67,3 +67,24 @@ import Testing
         }
     }
 }
+
+@Suite struct SandboxTests {
+    @Test func aPartnerAddedByReloadInTheSandboxStillGoesToTheStandIn() async throws {
+        try await GatewayHarness.with(configure: { configuration in
+            let standIn = configuration.baseURLOverrides["midtrans"]!
+            configuration.baseURLOverrides = [:]
+            configuration.sandboxPartnerURL = standIn
+        }) { harness in
+            try GatewayHarness.testPartner.replacingOccurrences(of: "id: testpartner", with: "id: latecomer")
+                .replacingOccurrences(of: "testpartner", with: "latecomer")
+                .write(toFile: harness.partnersDirectory + "/latecomer.yaml", atomically: true, encoding: .utf8)
+            guard case .reloaded = harness.gateway.reloader.reload() else {
+                Issue.record("reload failed")
+                return
+            }
+            let partners = harness.gateway.policy.current.policy.partners
+            #expect(partners["latecomer"]?.baseURL == partners["midtrans"]?.baseURL)
+            #expect(partners.values.allSatisfy { $0.baseURL.hasPrefix("http://127.0.0.1:") }, "no real partner URL in the sandbox")
+        }
+    }
+}

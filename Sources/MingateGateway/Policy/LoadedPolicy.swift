@@ -56,6 +56,9 @@ public struct LoadedPolicy: Sendable {
             }
             partners[id] = partner.withBaseURL(url)
         }
+        if let sandbox = configuration.sandboxPartnerURL {
+            partners = partners.mapValues { $0.withBaseURL(sandbox) }
+        }
         var callers = policy.callers
         for extra in configuration.extraCallers {
             let mayUse = extra.mayUse ?? partners.mapValues { Set($0.purposes.keys) }
@@ -72,12 +75,14 @@ public struct LoadedPolicy: Sendable {
             version.update(data: Data("\n\(id)=\(url)".utf8))
         }
         for extra in configuration.extraCallers { version.update(data: Data("\ncaller=\(extra.id)".utf8)) }
+        if let sandbox = configuration.sandboxPartnerURL { version.update(data: Data("\nsandbox=\(sandbox)".utf8)) }
         let hex = KeyedDigests.hex(version.finalize())
         return PolicySet(
             partners: partners, callers: callers, auditors: auditors, categories: policy.categories,
             homeCountry: policy.homeCountry, defaultRetention: policy.defaultRetention,
             deny: policy.deny, pseudonymKey: policy.pseudonymKey, ledgerKey: policy.ledgerKey,
-            version: configuration.baseURLOverrides.isEmpty && configuration.extraCallers.isEmpty ? policy.version : hex,
+            version: configuration.baseURLOverrides.isEmpty && configuration.extraCallers.isEmpty
+                && configuration.sandboxPartnerURL == nil ? policy.version : hex,
             warnings: policy.warnings)
     }
 }
