@@ -19,20 +19,16 @@ public struct LedgerEntry: Sendable, Equatable {
     public let requestID: String
     public let encoded: [UInt8]
 
+    /// The RFC 6962 leaf hash of this entry, computed once from `encoded`.
+    public let leafHash: [UInt8]
+
     public init(sequence: Int64, kind: Kind, recordedAt: String, requestID: String, encoded: [UInt8]) {
         self.sequence = sequence
         self.kind = kind
         self.recordedAt = recordedAt
         self.requestID = requestID
         self.encoded = encoded
-    }
-
-    /// The RFC 6962 leaf hash of this entry.
-    public var leafHash: [UInt8] {
-        var hasher = SHA256()
-        hasher.update(data: [0x00])
-        hasher.update(data: encoded)
-        return Array(hasher.finalize())
+        self.leafHash = MerkleTree.leafHash(encoded)
     }
 
     /// The entry's JSON, parsed.
