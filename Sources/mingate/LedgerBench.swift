@@ -18,21 +18,24 @@ extension LedgerCommand {
             let (url, writer) = try Self.open(ledger)
             print("# ledger \(url), \(seconds)s per row, records like a forwarded decision (~1 KB)")
             print("writers  appends/s  p50 ms  p99 ms  max ms")
-            for count in writers.split(separator: ",").compactMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) {
-                let (latencies, wall) = try await Self.measure(writer, writers: count, seconds: seconds)
-                func percentile(_ p: Double) -> Double {
-                    latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+            let counts = writers.split(separator: ",").compactMap({ Int($0.trimmingCharacters(in: .whitespaces)) })
+            let seconds = self.seconds
+            try await writer.running { writer in
+                for count in counts {
+                    let (latencies, wall) = try await Self.measure(writer, writers: count, seconds: seconds)
+                    func percentile(_ p: Double) -> Double {
+                        latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+                    }
+                    print(String(format: "%7d  %9.0f  %6.2f  %6.2f  %6.2f", count, Double(latencies.count) / wall,
+                        percentile(0.5), percentile(0.99), latencies.last ?? 0))
                 }
-                print(String(format: "%7d  %9.0f  %6.2f  %6.2f  %6.2f", count, Double(latencies.count) / wall,
-                    percentile(0.5), percentile(0.99), latencies.last ?? 0))
             }
-            await writer.close()
         }
 
         static func open(_ text: String) throws -> (LedgerURL, LedgerWriter) {
             do {
                 let url = try LedgerURL(text)
-                return (url, try LedgerWriter(store: try url.open()))
+                return (url, LedgerWriter(store: try url.open()))
             } catch {
                 throw CommandFailure("\(error)")
             }

@@ -117,20 +117,37 @@ struct PolicyCommand: ParsableCommand {
                 return parts.count == 2 ? (String(parts[0]), parts[1].trimmingCharacters(in: .whitespaces)) : nil
             }
             if !body.isEmpty { headerPairs.append(("Content-Type", contentType)) }
-            headerPairs.append(("Authorization", "Bearer fixture-token:\(callerID)"))
             let runner = FixtureRunner(policy: policy)
-            let decision = runner.enforcer.decide(
-                InboundRequest(method: method ?? route.method, target: "/p/\(partner)/\(purpose)\(partnerPath)", headers: headerPairs, body: body),
-                requestID: "explain")
+            let enforcer = runner.enforcer
+            let inbound = InboundRequest(
+                method: method ?? route.method, target: "/p/\(partner)/\(purpose)\(partnerPath)", headers: headerPairs, body: body)
+            // The gateway's own steps, after identity: the caller is named, not authenticated, in a dry run.
+            let resolved = policy.callers.first { $0.id == callerID }
+            var consentNeeds: [ConsentNeed] = []
+            let decision: Decision
+            do throws(Refusal) {
+                guard let resolved else { throw Refusal(.unauthenticated, "no caller '\(callerID)' in policies/callers.yaml") }
+                let placement = try enforcer.place(method: inbound.method, target: inbound.target)
+                let permit = try enforcer.permit(placement, caller: resolved, headers: inbound.headers)
+                let verdict = try enforcer.minimise(permit, inbound, requestID: "explain")
+                consentNeeds = verdict.consentNeeds
+                decision = verdict.decision(missingConsent: nil)
+            } catch {
+                decision = enforcer.refused(
+                    error, requestID: "explain", method: inbound.method, target: inbound.target, caller: resolved, permit: nil)
+            }
             let disclosure = decision.disclosure
             print("partner:  \(partnerPolicy.legalEntity) (\(partner), \(partnerPolicy.country))")
             print("purpose:  \(purpose), legal basis \(purposePolicy.legalBasis.rawValue)\(purposePolicy.transferBasis.map { ", transfer basis \($0.rawValue)" } ?? "")")
             print("caller:   \(callerID)")
             switch decision {
             case .refuse(let refusal, _):
-                print("decision: REFUSED \(refusal.status) \(refusal.code.rawValue): \(refusal.message)")
+                print("decision: REFUSED \(refusal.httpStatus) \(refusal.code.rawValue): \(refusal.message)")
             case .forward(let outbound, _):
                 print("decision: FORWARD \(outbound.method) \(outbound.url)")
+                if !consentNeeds.isEmpty {
+                    print("needs:    consent in the store (\(consentNeeds.map(\.rawValue).joined(separator: ", "))); assumed granted here")
+                }
                 print("\nkept:")
                 for field in disclosure.disclosed {
                     let sensitive = policy.categories[field.category]?.sensitive == true ? " SENSITIVE" : ""

@@ -70,33 +70,46 @@ struct Serve: AsyncParsableCommand {
         try await group.run()
     }
 
-    /// Starts one stand-in partner on a free port, points every partner at it, adds the demo caller.
+    /// Runs one stand-in partner on a free port, in the same service group as the gateway (it stops after the
+    /// gateway has drained), points every partner at it, adds the demo caller and auditor.
     func runSandbox(_ base: GatewayConfiguration, logger: Logger) async throws {
         let standIn = StandInPartner()
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let application = standIn.application(onRunning: { port in continuation.yield(port) })
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await application.runService() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CommandFailure("the stand-in partner did not start") }
-            var configuration = base
-            configuration.sandboxPartnerURL = "http://127.0.0.1:\(port)"
-            configuration.sandboxSecrets = true
-            if configuration.checkpointKeyFile == nil {
-                // A key of the sandbox's own, made once, so the sandbox ledger can be verified like a real one.
-                let prefix = "var/sandbox-ledger"
-                if !FileManager.default.fileExists(atPath: prefix + ".key") {
-                    try KeyFiles.write(MingateLedger.NoteSigner.generate(name: "sandbox.mingate.local/ledger"), prefix: prefix)
-                }
-                configuration.checkpointKeyFile = prefix + ".key"
+        let port = try freeLoopbackPort()
+        var configuration = base
+        configuration.sandboxPartnerURL = "http://127.0.0.1:\(port)"
+        configuration.sandboxSecrets = true
+        if configuration.checkpointKeyFile == nil {
+            // A key of the sandbox's own, made once, so the sandbox ledger can be verified like a real one.
+            let prefix = "var/sandbox-ledger"
+            if !FileManager.default.fileExists(atPath: prefix + ".key") {
+                try KeyFiles.write(MingateLedger.NoteSigner.generate(name: "sandbox.mingate.local/ledger"), prefix: prefix)
             }
-            configuration.extraCallers.append(.init(id: "sandbox-demo", token: "sandbox-demo-token"))
-            configuration.extraAuditors.append(.init(id: "sandbox-auditor", token: "sandbox-auditor-token"))
-            logger.warning(
-                "SANDBOX: stand-in partners, stand-in secrets, demo caller token 'sandbox-demo-token'. Not for real data.",
-                metadata: ["sandbox.partner": "http://127.0.0.1:\(port)"])
-            try await runGateway(configuration, logger: logger)
-            group.cancelAll()
+            configuration.checkpointKeyFile = prefix + ".key"
+        }
+        configuration.extraCallers.append(.init(id: "sandbox-demo", token: "sandbox-demo-token"))
+        configuration.extraAuditors.append(.init(id: "sandbox-auditor", token: "sandbox-auditor-token"))
+        logger.warning(
+            "SANDBOX: stand-in partners, stand-in secrets, demo caller token 'sandbox-demo-token'. Not for real data.",
+            metadata: ["sandbox.partner": "http://127.0.0.1:\(port)"])
+        try await runGateway(configuration, logger: logger, extra: [standIn.application(port: port)])
+    }
+}
+
+/// A loopback port free now (bound, read back, released) for the sandbox's stand-in partner.
+func freeLoopbackPort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { throw CommandFailure("cannot open a socket for the stand-in partner") }
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
         }
     }
+    guard bound else { throw CommandFailure("cannot find a free port for the stand-in partner") }
+    return Int(UInt16(bigEndian: address.sin_port))
 }

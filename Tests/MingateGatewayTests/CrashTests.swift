@@ -130,11 +130,11 @@ import Testing
 
             // A restarted writer continues the same log: no gap, no duplicate.
             let before = try store.size()
-            let writer = try LedgerWriter(store: try SQLiteLedgerStore(path: ledgerPath), checkpointing: .init(signer: signer, origin: signer.name, interval: 0))
+            let writer = LedgerWriter(store: try SQLiteLedgerStore(path: ledgerPath), checkpointing: .init(signer: signer, origin: signer.name, interval: 0))
             var probe = Disclosure(requestID: "after-crash", method: "GET", policyVersion: "v")
             probe.reason = "test"
-            #expect(try await writer.append(probe).sequence == before)
-            await writer.close()
+            let sequence = try await writer.running { [probe] in try await $0.append(probe).sequence }
+            #expect(sequence == before)
             let after = try LedgerAuditor(verifier: signer.verifier).verify(try SQLiteLedgerStore(path: ledgerPath))
             #expect(after.isValid, "\(after.problems)")
             #expect(after.verifiedSize == Int(before) + 1)

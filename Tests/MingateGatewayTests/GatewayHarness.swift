@@ -245,6 +245,20 @@ struct GatewayHarness {
         return try store.entries(in: 0..<Int64.max)
     }
 
+    /// Entries of one kind, parsed, once at least `count` of them are on disk (written without waiting, like
+    /// outcomes and refusal summaries); fails after 5 s.
+    func entries(kind: LedgerEntry.Kind, atLeast count: Int) async throws -> [JSONObject] {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while true {
+            let found = try ledgerEntries().compactMap { entry -> JSONObject? in
+                guard entry.kind == kind, case .object(let object)? = entry.document else { return nil }
+                return object
+            }
+            if found.count >= count || ContinuousClock.now > deadline { return found }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// Disclosure records only, parsed.
     func decisions() throws -> [JSONObject] {
         try ledgerEntries().compactMap { entry in

@@ -107,9 +107,18 @@ import Testing
             #expect(other.status == 403)
             #expect(other.errorCode == "caller_not_allowed")
             #expect(harness.partner.received.isEmpty)
+            // An identified caller's refusal is a record of its own.
             let records = try harness.decisions()
-            #expect(records.map { $0["reason"]?.stringValue } == ["unauthenticated", "unauthenticated", "caller_not_allowed"])
-            #expect(records[2]["caller"]?.stringValue == "fulfilment-service")
+            #expect(records.map { $0["reason"]?.stringValue } == ["caller_not_allowed"])
+            #expect(records.first?["caller"]?.stringValue == "fulfilment-service")
+            // Anonymous refusals are counted per window, reason and source: one entry for both.
+            harness.gateway.unidentified.flush()
+            let summaries = try await harness.entries(kind: .refusals, atLeast: 1)
+            #expect(summaries.count == 1)
+            #expect(summaries.first?["reason"]?.stringValue == "unauthenticated")
+            #expect(summaries.first?["count"] == .number(JSONNumber(2)))
+            #expect(summaries.first?["partner"]?.stringValue == "midtrans")
+            #expect(summaries.first?["source"]?.stringValue?.count == 16, "a keyed digest of the address, not the address")
         }
     }
 

@@ -20,15 +20,16 @@ import Testing
     static func fixture(_ backend: LedgerBackend) async throws -> Fixture {
         let url = backend.freshURL()
         let signer = NoteSigner.generate(name: "test.mingate/ledger")
-        let writer = try LedgerWriter(
+        let writer = LedgerWriter(
             store: try LedgerURL(url).open(), checkpointing: .init(signer: signer, origin: signer.name, interval: 0))
-        for batch in 0..<4 {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for index in 0..<6 { group.addTask { _ = try await writer.append(LedgerWriterTests.disclosure(batch * 6 + index)) } }
-                try await group.waitForAll()
+        try await writer.running { writer in
+            for batch in 0..<4 {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 0..<6 { group.addTask { _ = try await writer.append(LedgerWriterTests.disclosure(batch * 6 + index)) } }
+                    try await group.waitForAll()
+                }
             }
         }
-        await writer.close()
         return Fixture(url: url, backend: backend, signer: signer)
     }
 

@@ -22,12 +22,13 @@ import Testing
     @Test(arguments: LedgerBackend.available)
     func concurrentAppendsShareCommitsAndGetDistinctSequences(_ backend: LedgerBackend) async throws {
         let url = backend.freshURL()
-        let writer = try LedgerWriter(store: try LedgerURL(url).open())
-        let sequences = try await withThrowingTaskGroup(of: Int64.self) { group in
-            for index in 0..<300 { group.addTask { try await writer.append(Self.disclosure(index)).sequence } }
-            return try await group.reduce(into: []) { $0.append($1) }
+        let writer = LedgerWriter(store: try LedgerURL(url).open())
+        let sequences = try await writer.running { writer in
+            try await withThrowingTaskGroup(of: Int64.self) { group in
+                for index in 0..<300 { group.addTask { try await writer.append(Self.disclosure(index)).sequence } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
         }
-        await writer.close()
         #expect(Set(sequences) == Set(0..<300))
         let entries = try LedgerURL(url).open().entries(in: 0..<1000)
         #expect(entries.count == 300)
@@ -39,13 +40,14 @@ import Testing
     @Test(arguments: LedgerBackend.available)
     func sequenceContinuesAfterReopen(_ backend: LedgerBackend) async throws {
         let url = backend.freshURL()
-        let first = try LedgerWriter(store: try LedgerURL(url).open())
-        _ = try await first.append(Self.disclosure(0))
-        first.record(Outcome(requestID: "req-0", decisionSequence: 0, partner: "midtrans", status: 200, bytesSent: 10, bytesReceived: 20, latencyMilliseconds: 3, error: nil))
-        await first.close()
-        let second = try LedgerWriter(store: try LedgerURL(url).open())
-        #expect(try await second.append(Self.disclosure(1)).sequence == 2, "the outcome was flushed on close and took seq 1")
-        await second.close()
+        let first = LedgerWriter(store: try LedgerURL(url).open())
+        try await first.running { first in
+            _ = try await first.append(Self.disclosure(0))
+            first.record(Outcome(requestID: "req-0", decisionSequence: 0, partner: "midtrans", status: 200, bytesSent: 10, bytesReceived: 20, latencyMilliseconds: 3, error: nil))
+        }
+        let second = LedgerWriter(store: try LedgerURL(url).open())
+        let sequence = try await second.running { try await $0.append(Self.disclosure(1)).sequence }
+        #expect(sequence == 2, "the outcome was flushed on close and took seq 1")
         let store = try LedgerURL(url).open()
         #expect(try store.size() == 3)
         #expect(try store.entries(in: 1..<2).first?.kind == .outcome)
@@ -76,9 +78,8 @@ import Testing
     @Test func storedEntriesCannotBeUpdatedOrDeletedThroughSQLite() async throws {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let writer = try LedgerWriter(store: try SQLiteLedgerStore(path: path))
-        _ = try await writer.append(Self.disclosure(0))
-        await writer.close()
+        let writer = LedgerWriter(store: try SQLiteLedgerStore(path: path))
+        _ = try await writer.running { try await $0.append(Self.disclosure(0)) }
         let database = try SQLiteDatabase(path: path)
         #expect(throws: LedgerError.self) { try database.execute("DELETE FROM ledger_entries") }
         #expect(throws: LedgerError.self) { try database.execute("UPDATE ledger_entries SET partner = 'x'") }

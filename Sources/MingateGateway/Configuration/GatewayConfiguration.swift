@@ -35,6 +35,12 @@ public struct GatewayConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// The bearer token of `POST /admin/reload` and `GET /admin/status`; without one they answer 404.
     public var adminToken: String?
+    /// Connection cap and the idle, head and body deadlines.
+    public var connections = ConnectionLimits()
+    /// How long anonymous refusals are counted before their counts are written to the ledger.
+    public var unidentifiedWindow: Duration = .seconds(10)
+    /// How long one ledger commit may take before its requests are refused (503, nothing sent).
+    public var ledgerCommitTimeout: Duration = .seconds(10)
 
     public init() {}
 

@@ -2,17 +2,15 @@ import Foundation
 import Logging
 import MingateLedger
 import MingatePolicy
-import NIOPosix
 
 /// Tells every recipient of a person's data that it must be erased: partners with an erasure endpoint get a request
 /// through the gateway (recorded in the ledger like any disclosure: only the subject id and the erasure id are
 /// sent), partners with only a contact become notices to send, and the status per partner is kept.
 struct ErasureService: Sendable {
     let policy: PolicyHolder
-    let ledger: LedgerWriter
-    let clients: PartnerClients
-    let records: ConsentChecker
-    let reader: AuditReader
+    let pipeline: DisclosurePipeline
+    let records: ConsentReader
+    let reader: ReaderPool<any LedgerStore>
     let logger: Logger
 
     struct Report: Sendable {
@@ -26,8 +24,8 @@ struct ErasureService: Sendable {
         let subjectKey = loaded.enforcer.subjectKey(for: subject)
         let erasureID = "er-" + UUID().uuidString.lowercased()
         // Every partner a forward decision disclosed this person's data to.
-        let decisions = try await NIOThreadPool.singleton.runIfActive { [reader] in
-            try reader.read { try $0.query(LedgerFilter(subjectKey: subjectKey, decision: "forward"), after: -1, limit: 1_000_000) }
+        let decisions = try await reader.read {
+            try $0.query(LedgerFilter(subjectKey: subjectKey, decision: "forward"), after: -1, limit: 1_000_000)
         }
         var partners: [String] = []
         for entry in decisions {
@@ -86,23 +84,13 @@ struct ErasureService: Sendable {
         disclosure.bodyDigest = loaded.enforcer.digest(bytes)
         disclosure.decision = .forward
         disclosure.reason = "erasure_request"
-        let entry: LedgerEntry
-        do {
-            entry = try await ledger.append(disclosure)
-        } catch {
-            return (.failed, "ledger_unavailable: not sent")
-        }
-        let started = ContinuousClock.now
-        do {
-            let answer = try await clients.send(outbound, maxResponseBytes: 65_536)
-            ledger.record(Outcome(requestID: disclosure.requestID, decisionSequence: entry.sequence, partner: partner.id, status: answer.status,
-                bytesSent: bytes.count, bytesReceived: answer.body.readableBytes, latencyMilliseconds: GatewayResponder.milliseconds(since: started), error: nil))
+        // The same pipeline as a partner call: recorded first, then sent, then the outcome recorded.
+        let decision = Decision.forward(outbound, disclosure)
+        switch await pipeline.run(decision, requestID: disclosure.requestID, started: .now, logger: logger) {
+        case .answered(let answer, _):
             return ((200..<300).contains(answer.status) ? .sent : .failed, "HTTP \(answer.status)")
-        } catch {
-            let code = error.code.rawValue
-            ledger.record(Outcome(requestID: disclosure.requestID, decisionSequence: entry.sequence, partner: partner.id, status: nil,
-                bytesSent: bytes.count, bytesReceived: 0, latencyMilliseconds: GatewayResponder.milliseconds(since: started), error: code))
-            return (.failed, code)
+        case .refused(let refusal):
+            return (.failed, refusal.code == .ledgerUnavailable ? "ledger_unavailable: not sent" : refusal.code.rawValue)
         }
     }
 }

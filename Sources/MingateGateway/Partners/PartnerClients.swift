@@ -7,34 +7,60 @@ import NIOSSL
 import ServiceLifecycle
 
 /// One pooled HTTP client per partner, with that partner's TLS settings and timeouts, never following
-/// redirects (a redirect could carry data somewhere no policy names).
+/// redirects (a redirect could carry data somewhere no policy names). All clients share the server's event loops.
+///
+/// A reload that changes a partner's TLS settings or timeouts replaces its client; the old one is retired: it
+/// finishes the requests already on it and is shut down by `run()` as soon as the last one ends.
 public final class PartnerClients: Service, Sendable {
-    private struct State {
-        var clients: [String: (client: HTTPClient, settings: Settings)] = [:]
-        /// Clients replaced by a reload: in-flight requests may still use them; closed at shutdown.
-        var retired: [HTTPClient] = []
+    final class Pooled: Sendable {
+        let client: HTTPClient
+        let settings: Settings
+        /// Requests on this client now, and whether a reload replaced it.
+        let use = NIOLockedValueBox((inFlight: 0, retired: false))
+
+        init(client: HTTPClient, settings: Settings) {
+            self.client = client
+            self.settings = settings
+        }
     }
 
-    private struct Settings: Equatable {
+    struct Settings: Equatable {
         let tls: TLSSettings
         let timeouts: Timeouts
     }
 
-    private let state = NIOLockedValueBox(State())
+    private let clients = NIOLockedValueBox<[String: Pooled]>([:])
+    private let retiring: AsyncStream<HTTPClient>
+    private let retire: AsyncStream<HTTPClient>.Continuation
+    private let counters = NIOLockedValueBox((retired: 0, shutDown: 0))
 
     public init(partners: [Partner]) throws(GatewayError) {
+        (retiring, retire) = AsyncStream.makeStream()
         update(partners)
     }
 
+    /// Clients replaced by reloads so far, and how many of them have been shut down.
+    public var retirement: (retired: Int, shutDown: Int) { counters.withLockedValue { $0 } }
+
     /// Makes sure every partner has a client with its current TLS settings and timeouts (after a reload).
     public func update(_ partners: [Partner]) {
-        state.withLockedValue { state in
+        let replaced = clients.withLockedValue { clients -> [Pooled] in
+            var replaced: [Pooled] = []
             for partner in partners {
                 let settings = Settings(tls: partner.tls, timeouts: partner.timeouts)
-                if let existing = state.clients[partner.id], existing.settings == settings { continue }
-                if let existing = state.clients[partner.id] { state.retired.append(existing.client) }
-                state.clients[partner.id] = (Self.client(for: partner), settings)
+                if let existing = clients[partner.id], existing.settings == settings { continue }
+                if let existing = clients[partner.id] { replaced.append(existing) }
+                clients[partner.id] = Pooled(client: Self.client(for: partner), settings: settings)
             }
+            return replaced
+        }
+        for pooled in replaced {
+            counters.withLockedValue { $0.retired += 1 }
+            let idle = pooled.use.withLockedValue { use -> Bool in
+                use.retired = true
+                return use.inFlight == 0
+            }
+            if idle { retire.yield(pooled.client) }
         }
     }
 
@@ -61,17 +87,30 @@ public final class PartnerClients: Service, Sendable {
         public let body: ByteBuffer
     }
 
-    /// Sends the request; failures come back as the refusals the caller sees (502, 504).
-    public func send(_ request: OutboundRequest, maxResponseBytes: Int) async throws(Refusal) -> PartnerResponse {
-        guard let (client, settings) = state.withLockedValue({ $0.clients[request.partner] }) else {
+    /// Sends the request with the gateway's request id (`X-Request-Id`, so the partner's logs can be matched with
+    /// the ledger); failures come back as the refusals the caller sees (502, 504).
+    public func send(_ request: OutboundRequest, requestID: String, maxResponseBytes: Int) async throws(Refusal)
+        -> PartnerResponse
+    {
+        guard let pooled = clients.withLockedValue({ $0[request.partner] }) else {
             throw Refusal(.partnerUnreachable, "no client for partner '\(request.partner)'")
+        }
+        pooled.use.withLockedValue { $0.inFlight += 1 }
+        defer {
+            let drained = pooled.use.withLockedValue { use -> Bool in
+                use.inFlight -= 1
+                return use.retired && use.inFlight == 0
+            }
+            if drained { retire.yield(pooled.client) }
         }
         var outbound = HTTPClientRequest(url: request.url)
         outbound.method = .init(rawValue: request.method)
         for header in request.headers { outbound.headers.add(name: header.name, value: header.value) }
+        outbound.headers.replaceOrAdd(name: "X-Request-Id", value: requestID)
         if !request.body.isEmpty { outbound.body = .bytes(ByteBuffer(bytes: request.body)) }
         do {
-            let response = try await client.execute(outbound, timeout: .milliseconds(Int64(settings.timeouts.requestMilliseconds)))
+            let response = try await pooled.client.execute(
+                outbound, timeout: .milliseconds(Int64(pooled.settings.timeouts.requestMilliseconds)))
             let body: ByteBuffer
             do {
                 body = try await response.body.collect(upTo: maxResponseBytes)
@@ -91,13 +130,20 @@ public final class PartnerClients: Service, Sendable {
         }
     }
 
+    /// Shuts retired clients down as they drain; at shutdown (after the server has drained), every client.
     public func run() async throws {
-        try? await gracefulShutdown()
-        try await shutdown()
-    }
-
-    public func shutdown() async throws {
-        let all = state.withLockedValue { $0.clients.values.map(\.client) + $0.retired }
-        for client in all { try? await client.shutdown() }
+        await cancelWhenGracefulShutdown {
+            for await client in self.retiring {
+                try? await client.shutdown()
+                self.counters.withLockedValue { $0.shutDown += 1 }
+            }
+        }
+        retire.finish()
+        for client in clients.withLockedValue({ $0.values.map(\.client) }) { try? await client.shutdown() }
+        // Retired clients that never drained (a request still hanging at shutdown).
+        for await client in retiring {
+            try? await client.shutdown()
+            counters.withLockedValue { $0.shutDown += 1 }
+        }
     }
 }

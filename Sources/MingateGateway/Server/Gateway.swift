@@ -4,17 +4,21 @@ import MingateLedger
 import MingatePolicy
 import ServiceLifecycle
 
-/// A gateway ready to run: the policy loaded, the ledger open, the partner clients built, the server set up.
-/// Run `services` in one `ServiceGroup`; they shut down in reverse order, so the server drains its requests
-/// before the clients close and the ledger writer flushes last.
+/// A gateway ready to run: the policy loaded, the ledger writer, the partner clients and the server set up.
+/// Run `services` in one `ServiceGroup`; they shut down in reverse order, so the server drains its requests first,
+/// then the reloader and the partner clients stop, the anonymous-refusal counts are written, and the ledger writer
+/// flushes last.
 public struct Gateway: Sendable {
     public let policy: PolicyHolder
     public let ledger: LedgerWriter
     public let clients: PartnerClients
     public let reloader: PolicyReloader
+    public let connections: ConnectionCounter
+    public let unidentified: UnidentifiedRefusals
     public let services: [any Service]
 
-    /// Builds everything or fails with a clear message: invalid policy, missing secret, unusable ledger.
+    /// Builds everything or fails with a clear message: invalid policy, missing secret, unusable ledger location.
+    /// A PostgreSQL ledger that is down is not a reason to refuse to start: the gateway answers 503 until it is back.
     public static func build(
         _ configuration: GatewayConfiguration, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -23,66 +27,96 @@ public struct Gateway: Sendable {
         for warning in loaded.policy.warnings {
             logger.warning("policy warning", metadata: ["policy.problem": "\(warning)"])
         }
-        let store: any LedgerStore
+        let url: LedgerURL
         do {
-            let url = try LedgerURL(configuration.ledger)
-            if !url.isDurable {
-                logger.critical("the ledger is NOT durable (sync=off): for benchmarks only, never with real data")
-            }
-            store = try url.open()
+            url = try LedgerURL(configuration.ledger)
         } catch {
             throw GatewayError(.ledger, error.description)
         }
-        var checkpointing: LedgerWriter.Checkpointing?
-        if let keyFile = configuration.checkpointKeyFile {
-            guard let text = try? String(contentsOfFile: keyFile, encoding: .utf8) else {
-                throw GatewayError(.ledger, "cannot read the checkpoint key '\(keyFile)'")
-            }
-            do {
-                let signer = try NoteSigner(privateKey: text)
-                checkpointing = .init(signer: signer, origin: signer.name, interval: configuration.checkpointInterval)
-            } catch {
-                throw GatewayError(.ledger, "\(keyFile): \(error.message)")
-            }
-        } else {
-            logger.warning("no checkpoint key (--checkpoint-key): the ledger is durable but its checkpoints are not signed")
+        if !url.isDurable {
+            logger.critical("the ledger is NOT durable (sync=off): for benchmarks only, never with real data")
         }
-        let ledger: LedgerWriter
-        do {
-            ledger = try LedgerWriter(store: store, checkpointing: checkpointing, logger: logger)
-        } catch {
-            throw GatewayError(.ledger, error.description)
+        if case .sqlite = url {
+            // A file that cannot be opened or created is a configuration error: say so now.
+            do { _ = try url.open() } catch { throw GatewayError(.ledger, error.description) }
         }
+        let checkpointing = try checkpointing(configuration, logger: logger)
+        let ledger = LedgerWriter(
+            opening: { () throws(LedgerError) in try url.open() }, checkpointing: checkpointing,
+            commitTimeout: configuration.ledgerCommitTimeout, logger: logger)
         let clients = try PartnerClients(partners: Array(loaded.policy.partners.values))
         let holder = PolicyHolder(loaded)
-        let consents = ConsentChecker(ledgerURL: configuration.ledger)
+        let consents = ConsentReader(ledgerURL: configuration.ledger)
+        let reader = ReaderPool<any LedgerStore> { try url.open() }
         let reloader = PolicyReloader(configuration: configuration, holder: holder, clients: clients, logger: logger)
-        let responder = GatewayResponder(
-            policy: holder, ledger: ledger, clients: clients, maxResponseBytes: configuration.maxResponseBytes,
-            logger: logger, audit: AuditAPI(ledgerURL: configuration.ledger, policy: holder, logger: logger),
-            admin: AdminAPI(
-                token: configuration.adminToken, reloader: reloader, ledger: ledger, policy: holder, consents: consents,
-                erasure: ErasureService(
-                    policy: holder, ledger: ledger, clients: clients, records: consents,
-                    reader: AuditReader(ledgerURL: configuration.ledger), logger: logger)),
-            consents: consents)
+        let pipeline = DisclosurePipeline(ledger: ledger, clients: clients, maxResponseBytes: configuration.maxResponseBytes)
+        let unidentified = UnidentifiedRefusals(ledger: ledger, window: configuration.unidentifiedWindow)
+        let erasure = ErasureService(policy: holder, pipeline: pipeline, records: consents, reader: reader, logger: logger)
+
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: ErrorBodyMiddleware())
+        router.get("healthz") { _, _ in "ok\n" }
+        router.get("readyz") { _, _ -> Response in
+            guard ledger.isHealthy else { throw Refusal(.ledgerUnavailable, "the ledger cannot be written now") }
+            return Response(status: .ok, body: .init(byteBuffer: .init(string: "ready\n")))
+        }
+
+        let partnerCall = PartnerCall(policy: holder, consents: consents, pipeline: pipeline)
+        let calls = router.group("p").add(
+            middleware: BearerAuthenticator<Caller>(
+                audience: "caller",
+                candidates: { holder.current.policy.callers.map { ($0, $0.tokenDigest) } },
+                assign: { $0.caller = $1 },
+                onRefused: { refusal, request, context in
+                    let enforcer = holder.current.enforcer
+                    let partner = (try? PartnerPath.parse(request.head.path ?? "")).flatMap { enforcer.policy.partners[$0.partner]?.id }
+                    unidentified.count(
+                        reason: refusal.code.rawValue, source: enforcer.sourceKey(for: context.remoteAddress), partner: partner)
+                }))
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head, .options] {
+            calls.on("**", method: method) { request, context in try await partnerCall.respond(request, context: context) }
+        }
+
+        let audit = router.group("audit").add(
+            middleware: BearerAuthenticator<Auditor>(
+                audience: "auditor",
+                candidates: { holder.current.policy.auditors.map { ($0, $0.tokenDigest) } },
+                assign: { $0.auditor = $1 }))
+        AuditRoutes(reader: reader).add(to: audit)
+
+        let adminDigest = configuration.adminToken.map { KeyedDigests.tokenDigest($0) }
+        let admin = router.group("admin").add(
+            middleware: BearerAuthenticator<String>(
+                audience: "admin", candidates: { adminDigest.map { [("admin", $0)] } }, assign: { _, _ in }))
+        AdminRoutes(reloader: reloader, ledger: ledger, policy: holder, consents: consents, erasure: erasure).add(to: admin)
+
+        let counter = ConnectionCounter()
         let application = Application(
-            responder: responder,
+            router: router,
+            server: GuardedHTTP1Channel.builder(limits: configuration.connections, counter: counter, logger: logger),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
         return Gateway(
-            policy: holder, ledger: ledger, clients: clients, reloader: reloader,
-            services: [LedgerService(writer: ledger), clients, reloader, application])
+            policy: holder, ledger: ledger, clients: clients, reloader: reloader, connections: counter,
+            unidentified: unidentified, services: [ledger, unidentified, clients, reloader, application])
     }
-}
 
-/// Runs the ledger writer as a service: on shutdown it writes what is queued, then stops.
-struct LedgerService: Service {
-    let writer: LedgerWriter
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await writer.close()
+    static func checkpointing(_ configuration: GatewayConfiguration, logger: Logger) throws(GatewayError)
+        -> LedgerWriter.Checkpointing?
+    {
+        guard let keyFile = configuration.checkpointKeyFile else {
+            logger.warning("no checkpoint key (--checkpoint-key): the ledger is durable but its checkpoints are not signed")
+            return nil
+        }
+        guard let text = try? String(contentsOfFile: keyFile, encoding: .utf8) else {
+            throw GatewayError(.ledger, "cannot read the checkpoint key '\(keyFile)'")
+        }
+        do {
+            let signer = try NoteSigner(privateKey: text)
+            return .init(signer: signer, origin: signer.name, interval: configuration.checkpointInterval)
+        } catch {
+            throw GatewayError(.ledger, "\(keyFile): \(error.message)")
+        }
     }
 }

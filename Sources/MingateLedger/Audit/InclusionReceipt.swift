@@ -30,6 +30,7 @@ public struct InclusionReceipt: Sendable {
 
     /// Builds a receipt for `sequence` against the latest checkpoint that covers it.
     public static func make(for sequence: Int64, from store: any LedgerStore) throws(LedgerError) -> InclusionReceipt {
+        guard sequence >= 0, sequence < Int64.max else { throw LedgerError(.notFound, "no record \(sequence)") }
         guard let entry = try store.entries(in: sequence..<sequence + 1).first else {
             throw LedgerError(.notFound, "no record \(sequence)")
         }

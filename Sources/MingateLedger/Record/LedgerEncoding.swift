@@ -63,6 +63,18 @@ public enum LedgerEncoding {
             out.member("status", o.status)
             out.member("time", timestamp(time))
             out.member("v", version)
+        case .refusals(let r):
+            out.member("count", r.count)
+            out.member("kind", LedgerEntry.Kind.refusals.rawValue)
+            out.member("partner", r.partner)
+            out.member("reason", r.reason)
+            out.member("request_id", r.id)
+            out.member("seq", Int(sequence))
+            out.member("source", r.source)
+            out.member("time", timestamp(time))
+            out.member("v", version)
+            out.member("window_seconds", r.windowSeconds)
+            out.member("window_start", r.windowStart)
         }
         out.bytes.append(UInt8(ascii: "}"))
         return out.bytes
@@ -137,6 +149,13 @@ public enum LedgerEncoding {
             object["bytes_received"] = .number(JSONNumber(outcome.bytesReceived))
             object["latency_ms"] = .number(JSONNumber(outcome.latencyMilliseconds))
             object["error"] = optional(outcome.error)
+        case .refusals(let summary):
+            object["count"] = .number(JSONNumber(summary.count))
+            object["partner"] = optional(summary.partner)
+            object["reason"] = .string(summary.reason)
+            object["source"] = .string(summary.source)
+            object["window_seconds"] = .number(JSONNumber(summary.windowSeconds))
+            object["window_start"] = .string(summary.windowStart)
         }
         return JSONWriter(sortKeys: true).bytes(.object(object))
     }

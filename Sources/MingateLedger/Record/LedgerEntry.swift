@@ -10,6 +10,8 @@ import MingatePolicy
 public struct LedgerEntry: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case disclosure, outcome
+        /// Refusals of callers that could not be identified, counted per window, reason and source.
+        case refusals
     }
 
     public let sequence: Int64
@@ -39,19 +41,58 @@ public struct LedgerEntry: Sendable, Equatable {
 public enum LedgerDraft: Sendable {
     case disclosure(Disclosure)
     case outcome(Outcome)
+    case refusals(RefusalSummary)
 
     var requestID: String {
         switch self {
         case .disclosure(let disclosure): disclosure.requestID
         case .outcome(let outcome): outcome.requestID
+        case .refusals(let summary): summary.id
         }
     }
 
-    var kind: LedgerEntry.Kind {
+    public var kind: LedgerEntry.Kind {
         switch self {
         case .disclosure: .disclosure
         case .outcome: .outcome
+        case .refusals: .refusals
         }
+    }
+
+    /// The index columns a store keeps beside the canonical entry: partner, purpose, caller, subject key, decision.
+    var indexColumns: [String?] {
+        switch self {
+        case .disclosure(let d): [d.partner, d.purpose, d.caller, d.subjectKey, d.decision.rawValue]
+        case .outcome(let o): [o.partner, nil, nil, nil, nil]
+        case .refusals(let r): [r.partner, nil, nil, nil, "refuse"]
+        }
+    }
+}
+
+/// Requests refused before their caller was identified, counted: one entry per window, reason and source instead of
+/// one per request, so a flood of anonymous requests cannot grow the ledger without bound. The source is a keyed
+/// digest of the client's address, never the address.
+public struct RefusalSummary: Sendable, Equatable {
+    /// `refusals/<window start>/<reason>/<source>`: the entry's request id.
+    public var id: String { "refusals/\(windowStart)/\(reason)/\(source)" }
+    /// RFC 3339 UTC start of the window.
+    public var windowStart: String
+    public var windowSeconds: Int
+    /// The refusal code, e.g. `unauthenticated`.
+    public var reason: String
+    /// Keyed digest of the client address.
+    public var source: String
+    /// The declared partner the requests were aimed at, when the path named one.
+    public var partner: String?
+    public var count: Int
+
+    public init(windowStart: String, windowSeconds: Int, reason: String, source: String, partner: String?, count: Int) {
+        self.windowStart = windowStart
+        self.windowSeconds = windowSeconds
+        self.reason = reason
+        self.source = source
+        self.partner = partner
+        self.count = count
     }
 }
 

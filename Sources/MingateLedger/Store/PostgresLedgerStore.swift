@@ -144,13 +144,7 @@ public final class PostgresLedgerStore: LedgerStore {
                 let encoded = LedgerEncoding.encode(draft, sequence: sequence, at: time)
                 let entry = LedgerEntry(
                     sequence: sequence, kind: draft.kind, recordedAt: recordedAt, requestID: draft.requestID, encoded: encoded)
-                var columns: [String?] = [nil, nil, nil, nil, nil]
-                switch draft {
-                case .disclosure(let disclosure):
-                    columns = [disclosure.partner, disclosure.purpose, disclosure.caller, disclosure.subjectKey, disclosure.decision.rawValue]
-                case .outcome(let outcome):
-                    columns[0] = outcome.partner
-                }
+                let columns = draft.indexColumns
                 let base = bindings.count
                 bindings.append(location.origin)
                 bindings.append(sequence)

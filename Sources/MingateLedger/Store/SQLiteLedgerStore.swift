@@ -76,17 +76,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                 insert.bind(2, draft.kind.rawValue)
                 insert.bind(3, recordedAt)
                 insert.bind(4, draft.requestID)
-                switch draft {
-                case .disclosure(let disclosure):
-                    insert.bind(5, disclosure.partner)
-                    insert.bind(6, disclosure.purpose)
-                    insert.bind(7, disclosure.caller)
-                    insert.bind(8, disclosure.subjectKey)
-                    insert.bind(9, disclosure.decision.rawValue)
-                case .outcome(let outcome):
-                    insert.bind(5, outcome.partner)
-                    for column in Int32(6)...9 { insert.bind(column, String?.none) }
-                }
+                for (offset, value) in draft.indexColumns.enumerated() { insert.bind(Int32(5 + offset), value) }
                 insert.bind(10, encoded)
                 insert.bind(11, entry.leafHash)
                 _ = try insert.step()

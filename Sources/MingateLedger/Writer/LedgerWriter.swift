@@ -1,46 +1,49 @@
 import Foundation
 import Logging
 import MingatePolicy
+import NIOConcurrencyHelpers
+import NIOPosix
+import ServiceLifecycle
 
-/// Appends ledger entries with group commit: whatever arrives while a commit is on disk goes into the next
-/// one, so many concurrent requests share one `fsync`, and each request waits only for its own batch.
+/// Appends ledger entries with group commit: whatever arrives while a commit is on disk goes into the next one,
+/// so many concurrent requests share one `fsync`, and each request waits only for its own batch.
 ///
-/// The store is used only on the writer's own thread (SQLite connections are not shared). `append` suspends
-/// until the entry is durable or has failed; `record` (for outcomes) enqueues and returns at once, so a
-/// response is never delayed by the outcome's write. Outcomes are flushed before the writer stops.
-public final class LedgerWriter: @unchecked Sendable {
-    private struct Pending {
+/// A `Service`: `run()` is the commit loop. It opens the store, loads the tree, and then takes whatever is queued
+/// as one batch, commits it on a blocking-I/O thread of its own (one thread, started in `run()`, so the store's
+/// blocking calls never hold an event loop), resumes the waiting requests, and signs a checkpoint when one is due.
+/// An `append` costs a lock and, only when the loop is idle, one wake-up. On graceful shutdown it writes what is
+/// queued, signs a last checkpoint and returns; outcomes that still cannot be written after `shutdownGrace` are
+/// given up and counted in the log (decisions never are: a decision that was not written was never forwarded).
+///
+/// Every store call has a deadline (`commitTimeout`): a store that hangs (a stuck `fsync`, an unanswered
+/// PostgreSQL) fails the waiting requests with `ledger_unavailable` instead of holding them.
+public final class LedgerWriter: Service, Sendable {
+    struct Pending: Sendable {
         let draft: LedgerDraft
         let continuation: CheckedContinuation<LedgerEntry, any Error>?
     }
 
-    private let condition = NSCondition()
-    // Guarded by `condition`.
-    private var pending: [Pending] = []
-    private var stopping = false
-    private var stopped = false
-    private var healthy = true
-    private var lastFailure: String?
-    private var committed: Int64 = 0
-    private var waitingForStop: [CheckedContinuation<Void, Never>] = []
-
-    private let store: any LedgerStore
-    private let checkpointing: Checkpointing?
-    // Owned by the writer thread.
-    private var tree = CompactRange()
-    private var lastCheckpointSize = -1
-    private var lastCheckpointTime = Date.distantPast
-    private let clock: @Sendable () -> Date
-    private let logger: Logger
-    /// The most entries written in one commit.
-    public let maxBatch: Int
+    struct State {
+        var pending: [Pending] = []
+        /// The loop, parked until there is work (or a tick).
+        var idle: CheckedContinuation<Void, Never>?
+        var stopping = false
+        var stopped = false
+        var waitingForStop: [CheckedContinuation<Void, Never>] = []
+        var healthy = true
+        var lastFailure: String?
+        var committed: Int64 = 0
+        var treeSize: Int64 = 0
+        var lastCheckpointSize: Int64 = -1
+    }
 
     /// How the writer signs checkpoints: with which key, under which origin, how often.
     public struct Checkpointing: Sendable {
         public let signer: NoteSigner
         /// The log's name, the first line of each checkpoint (e.g. `mingate.example/ledger/gw-1`).
         public let origin: String
-        /// A checkpoint is signed after a commit when this long has passed since the last (and on close).
+        /// A checkpoint is signed this long after the first unsigned entry at the latest, also when no further
+        /// request comes, and on shutdown.
         public let interval: TimeInterval
 
         public init(signer: NoteSigner, origin: String, interval: TimeInterval = 1) {
@@ -50,36 +53,68 @@ public final class LedgerWriter: @unchecked Sendable {
         }
     }
 
+    private let state = NIOLockedValueBox(State())
+    private let opener: @Sendable () throws(LedgerError) -> any LedgerStore
+    private let checkpointing: Checkpointing?
+    private let clock: @Sendable () -> Date
+    private let logger: Logger
+    /// The most entries written in one commit.
+    public let maxBatch: Int
+    /// How long one store call may take before its requests are refused.
+    public let commitTimeout: Duration
+    /// How long shutdown keeps trying to write queued outcomes to a failing store.
+    public let shutdownGrace: Duration
+
+    /// A writer that opens its store when it starts running (so a gateway can start while PostgreSQL is down and
+    /// answer 503 until it is back).
     public init(
-        store: any LedgerStore, checkpointing: Checkpointing? = nil, clock: @escaping @Sendable () -> Date = { Date() },
-        maxBatch: Int = 4096, logger: Logger = Logger(label: "mingate.ledger")
-    ) throws(LedgerError) {
-        self.store = store
+        opening opener: @escaping @Sendable () throws(LedgerError) -> any LedgerStore, checkpointing: Checkpointing? = nil,
+        clock: @escaping @Sendable () -> Date = { Date() }, maxBatch: Int = 4096, commitTimeout: Duration = .seconds(10),
+        shutdownGrace: Duration = .seconds(5), logger: Logger = Logger(label: "mingate.ledger")
+    ) {
+        self.opener = opener
         self.checkpointing = checkpointing
         self.clock = clock
         self.maxBatch = maxBatch
+        self.commitTimeout = commitTimeout
+        self.shutdownGrace = shutdownGrace
         self.logger = logger
-        for (_, hash) in try store.leafHashes(in: 0..<Int64.max) { tree.append(hash) }
-        lastCheckpointSize = try store.checkpoints().last?.size ?? -1
-        let thread = Thread { [self] in self.loop() }
-        thread.name = "mingate-ledger-writer"
-        thread.start()
     }
 
-    /// Appends a decision record and returns once it is durable. Throws when the store failed: the caller must
-    /// then not forward anything.
+    /// A writer over a store already open (tests, tools). The store is used by the writer's thread only.
+    public convenience init(
+        store: any LedgerStore, checkpointing: Checkpointing? = nil, clock: @escaping @Sendable () -> Date = { Date() },
+        maxBatch: Int = 4096, commitTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "mingate.ledger")
+    ) {
+        let handOver = ConfinedStore(store)
+        self.init(
+            opening: { handOver.store }, checkpointing: checkpointing, clock: clock, maxBatch: maxBatch,
+            commitTimeout: commitTimeout, logger: logger)
+    }
+
+    // MARK: - Appending
+
+    /// Appends a decision record and returns once it is durable. Throws when the store failed or did not answer in
+    /// time: the caller must then not forward anything.
     public func append(_ disclosure: Disclosure) async throws(LedgerError) -> LedgerEntry {
+        try await appendWaiting(.disclosure(disclosure))
+    }
+
+    /// Appends any entry and waits for it to be durable.
+    public func appendWaiting(_ draft: LedgerDraft) async throws(LedgerError) -> LedgerEntry {
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                condition.lock()
-                if stopping {
-                    condition.unlock()
+                let (accepted, wake) = state.withLockedValue { state -> (Bool, CheckedContinuation<Void, Never>?) in
+                    guard !state.stopping else { return (false, nil) }
+                    state.pending.append(Pending(draft: draft, continuation: continuation))
+                    defer { state.idle = nil }
+                    return (true, state.idle)
+                }
+                guard accepted else {
                     continuation.resume(throwing: LedgerError(.closed, "the ledger writer is shutting down"))
                     return
                 }
-                pending.append(Pending(draft: .disclosure(disclosure), continuation: continuation))
-                condition.signal()
-                condition.unlock()
+                wake?.resume()
             }
         } catch let error as LedgerError {
             throw error
@@ -88,125 +123,354 @@ public final class LedgerWriter: @unchecked Sendable {
         }
     }
 
-    /// Enqueues an outcome without waiting for it to be written.
-    public func record(_ outcome: Outcome) {
-        condition.lock()
-        defer { condition.unlock() }
-        guard !stopped else {
-            logger.error("outcome after the ledger stopped", metadata: ["request.id": "\(outcome.requestID)"])
+    /// Enqueues an entry (an outcome, a refusal summary) without waiting for it to be written.
+    public func record(_ draft: LedgerDraft) {
+        let (accepted, wake) = state.withLockedValue { state -> (Bool, CheckedContinuation<Void, Never>?) in
+            guard !state.stopped else { return (false, nil) }
+            state.pending.append(Pending(draft: draft, continuation: nil))
+            defer { state.idle = nil }
+            return (true, state.idle)
+        }
+        guard accepted else {
+            logger.error("entry after the ledger stopped; not written", metadata: ["ledger.kind": "\(draft.kind.rawValue)"])
             return
         }
-        pending.append(Pending(draft: .outcome(outcome), continuation: nil))
-        condition.signal()
+        wake?.resume()
     }
 
-    /// Whether the last commit succeeded; `/readyz` reports it.
-    public var isHealthy: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return healthy
-    }
+    /// Enqueues an outcome without waiting for it to be written.
+    public func record(_ outcome: Outcome) { record(.outcome(outcome)) }
+
+    // MARK: - Status
+
+    /// Whether the last store call succeeded; `/readyz` reports it.
+    public var isHealthy: Bool { state.withLockedValue { $0.healthy } }
 
     public var status: (healthy: Bool, committed: Int64, lastFailure: String?) {
-        condition.lock()
-        defer { condition.unlock() }
-        return (healthy, committed, lastFailure)
+        state.withLockedValue { ($0.healthy, $0.committed, $0.lastFailure) }
     }
 
-    /// Writes everything already queued, then stops taking entries. Safe to call more than once.
+    /// Entries queued and not yet committed.
+    public var queueDepth: Int { state.withLockedValue { $0.pending.count } }
+
+    /// Writes everything already queued, then stops taking entries and waits for the loop to end. Safe to call
+    /// more than once, and before `run()` has started (it then returns when `run()` would have ended).
     public func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            condition.lock()
-            if stopped {
-                condition.unlock()
-                continuation.resume()
-                return
+            let (done, wake) = state.withLockedValue { state -> (Bool, CheckedContinuation<Void, Never>?) in
+                if state.stopped { return (true, nil) }
+                state.stopping = true
+                state.waitingForStop.append(continuation)
+                defer { state.idle = nil }
+                return (false, state.idle)
             }
-            stopping = true
-            waitingForStop.append(continuation)
-            condition.signal()
-            condition.unlock()
+            wake?.resume()
+            if done { continuation.resume() }
         }
     }
 
-    private func loop() {
+    /// Runs the writer around `body`, for tools and tests outside a `ServiceGroup`: the loop starts, `body` runs,
+    /// then the writer closes (flushing what is queued) and the loop ends.
+    public func running<T: Sendable>(_ body: @Sendable (LedgerWriter) async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.run() }
+            do {
+                let result = try await body(self)
+                await close()
+                try await group.waitForAll()
+                return result
+            } catch {
+                await close()
+                try? await group.waitForAll()
+                throw error
+            }
+        }
+    }
+
+    // MARK: - The loop
+
+    public func run() async throws {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let io = StoreThread(pool: pool, timeout: commitTimeout)
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                // Wakes the loop on a timer: idle checkpoints and store probes need no request to arrive.
+                group.addTask { await self.tick() }
+                await self.loop(io)
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            let wake = self.state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+                state.stopping = true
+                defer { state.idle = nil }
+                return state.idle
+            }
+            wake?.resume()
+        }
+        try? await pool.shutdownGracefully()
+    }
+
+    private var tickInterval: Duration {
+        let seconds = min(max(checkpointing?.interval ?? 1, 0.05), 1)
+        return .milliseconds(Int64(seconds * 1000))
+    }
+
+    private func tick() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: tickInterval)
+            let wake = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+                defer { state.idle = nil }
+                return state.idle
+            }
+            wake?.resume()
+        }
+    }
+
+    /// Parks until something is queued, shutdown begins, or the next tick.
+    private func waitForWork() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = state.withLockedValue { state -> Bool in
+                if !state.pending.isEmpty || state.stopping { return true }
+                state.idle = continuation
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    private func loop(_ io: StoreThread) async {
+        var log = Log()
+        var tree = CompactRange()
+        var lastCheckpointTime = Date.distantPast
+        var opened = false
+        var stopDeadline: ContinuousClock.Instant?
+
         while true {
-            condition.lock()
-            while pending.isEmpty && !stopping {
-                if healthy {
-                    condition.wait()
-                } else if !condition.wait(until: Date().addingTimeInterval(1)) && pending.isEmpty && !stopping {
-                    // Unhealthy and idle: probe the store, so readiness comes back without waiting for a request.
-                    condition.unlock()
-                    let recovered = (try? store.probe()) != nil
-                    condition.lock()
-                    if recovered && !healthy {
-                        healthy = true
-                        lastFailure = nil
-                        logger.notice("ledger store reachable again")
-                    }
+            if !opened {
+                opened = await open(io, &tree)
+                if opened { lastCheckpointTime = clock() }
+            }
+            let (batch, stopping) = state.withLockedValue { state -> ([Pending], Bool) in
+                let batch = Array(state.pending.prefix(maxBatch))
+                state.pending.removeFirst(batch.count)
+                return (batch, state.stopping)
+            }
+            if stopping && stopDeadline == nil { stopDeadline = .now + shutdownGrace }
+
+            if !batch.isEmpty {
+                if opened {
+                    await commit(batch, io, &tree, &log)
+                } else {
+                    fail(batch, LedgerError(.storeUnavailable, "the ledger store cannot be opened"))
                 }
+            } else if opened && !isHealthy {
+                await probe(io)
             }
-            if pending.isEmpty && stopping {
-                condition.unlock()
-                signCheckpointIfDue(force: true)
-                condition.lock()
-                stopped = true
-                let waiters = waitingForStop
-                waitingForStop = []
-                condition.unlock()
-                for waiter in waiters { waiter.resume() }
-                return
+            if opened {
+                await signCheckpointIfDue(io, tree, &lastCheckpointTime, force: stopping && batch.isEmpty)
             }
-            let batch = Array(pending.prefix(maxBatch))
-            pending.removeFirst(batch.count)
-            condition.unlock()
-            commit(batch)
+
+            if stopping {
+                let left = state.withLockedValue { $0.pending.count }
+                if left == 0 { break }
+                if let stopDeadline, ContinuousClock.now >= stopDeadline {
+                    let dropped = state.withLockedValue { state -> [Pending] in
+                        defer { state.pending = [] }
+                        return state.pending
+                    }
+                    for pending in dropped {
+                        pending.continuation?.resume(throwing: LedgerError(.closed, "the ledger writer stopped"))
+                    }
+                    logger.critical(
+                        "ledger store still failing at shutdown: outcome entries not written",
+                        metadata: ["ledger.dropped": "\(dropped.count)"])
+                    break
+                }
+                if batch.isEmpty { try? await Task.sleep(for: .milliseconds(50)) }
+                continue
+            }
+            if batch.isEmpty { await waitForWork() }
+        }
+        let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+            state.stopped = true
+            defer { state.waitingForStop = [] }
+            return state.waitingForStop
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Opens the store and loads the tree; false (and unhealthy) when the store cannot be reached yet.
+    private func open(_ io: StoreThread, _ tree: inout CompactRange) async -> Bool {
+        let opener = self.opener
+        do {
+            let (hashes, lastCheckpoint) = try await io.run { () throws(LedgerError) in
+                let store = try opener()
+                io.store = ConfinedStore(store)
+                return (try store.leafHashes(in: 0..<Int64.max).map(\.hash), try store.checkpoints().last?.size)
+            }
+            tree = CompactRange()
+            for hash in hashes { tree.append(hash) }
+            let size = Int64(tree.size)
+            state.withLockedValue { state in
+                state.treeSize = size
+                state.lastCheckpointSize = Int64(lastCheckpoint ?? -1)
+                if !state.healthy { logger.notice("ledger store reachable again") }
+                state.healthy = true
+                state.lastFailure = nil
+            }
+            return true
+        } catch {
+            markUnhealthy(error)
+            return false
         }
     }
 
-    /// Signs and stores a checkpoint of the current tree when one is due. A failure is logged and retried at
-    /// the next commit; entries are already durable, only their signed summary waits.
-    private func signCheckpointIfDue(force: Bool) {
-        guard let checkpointing, tree.size > lastCheckpointSize else { return }
+    private func commit(_ batch: [Pending], _ io: StoreThread, _ tree: inout CompactRange, _ log: inout Log) async {
+        let drafts = batch.map(\.draft)
+        let time = clock()
+        do {
+            let entries = try await io.run { () throws(LedgerError) in try io.requireStore().append(drafts, at: time) }
+            if let first = entries.first, first.sequence != Int64(tree.size) {
+                // A commit that timed out earlier landed after all: rebuild the tree from the store.
+                let hashes = try await io.run { () throws(LedgerError) in
+                    try io.requireStore().leafHashes(in: 0..<first.sequence).map(\.hash)
+                }
+                tree = CompactRange()
+                for hash in hashes { tree.append(hash) }
+            }
+            for entry in entries { tree.append(entry.leafHash) }
+            let size = Int64(tree.size)
+            state.withLockedValue { state in
+                if !state.healthy { logger.notice("ledger store recovered") }
+                state.healthy = true
+                state.lastFailure = nil
+                state.committed += Int64(entries.count)
+                state.treeSize = size
+            }
+            for (pending, entry) in zip(batch, entries) { pending.continuation?.resume(returning: entry) }
+        } catch {
+            markUnhealthy(error)
+            if log.shouldLog() {
+                logger.error("ledger commit failed", metadata: ["ledger.error": "\(error.code.rawValue)", "ledger.batch": "\(batch.count)"])
+            }
+            fail(batch, error)
+        }
+    }
+
+    /// Decisions fail now (their requests get 503, nothing forwarded); entries nobody waits for go back to the
+    /// front of the queue for the next try.
+    private func fail(_ batch: [Pending], _ error: LedgerError) {
+        let retry = batch.filter { $0.continuation == nil }
+        state.withLockedValue { $0.pending.insert(contentsOf: retry, at: 0) }
+        for pending in batch { pending.continuation?.resume(throwing: error) }
+    }
+
+    private func probe(_ io: StoreThread) async {
+        do {
+            try await io.run { () throws(LedgerError) in try io.requireStore().probe() }
+            state.withLockedValue { state in
+                if !state.healthy { logger.notice("ledger store reachable again") }
+                state.healthy = true
+                state.lastFailure = nil
+            }
+        } catch {
+            markUnhealthy(error)
+        }
+    }
+
+    private func markUnhealthy(_ error: LedgerError) {
+        state.withLockedValue { state in
+            state.healthy = false
+            state.lastFailure = error.message
+        }
+    }
+
+    /// Signs and stores a checkpoint of the current tree when one is due. A failure is logged and retried at the
+    /// next turn; entries are already durable, only their signed summary waits.
+    private func signCheckpointIfDue(_ io: StoreThread, _ tree: CompactRange, _ last: inout Date, force: Bool) async {
+        guard let checkpointing else { return }
+        let signed = state.withLockedValue { $0.lastCheckpointSize }
+        guard Int64(tree.size) > signed else { return }
         let now = clock()
-        guard force || now.timeIntervalSince(lastCheckpointTime) >= checkpointing.interval else { return }
+        guard force || now.timeIntervalSince(last) >= checkpointing.interval else { return }
         let checkpoint = Checkpoint(origin: checkpointing.origin, size: tree.size, root: tree.root)
         do {
             let note = try checkpointing.signer.sign(checkpoint.text)
-            try store.appendCheckpoint(checkpoint, note: note, at: now)
-            lastCheckpointSize = tree.size
-            lastCheckpointTime = now
+            try await io.run { () throws(LedgerError) in try io.requireStore().appendCheckpoint(checkpoint, note: note, at: now) }
+            state.withLockedValue { $0.lastCheckpointSize = Int64(checkpoint.size) }
+            last = now
         } catch {
             logger.error("checkpoint not stored", metadata: ["ledger.error": "\(error.code.rawValue)"])
         }
     }
 
-    private func commit(_ batch: [Pending]) {
+    /// Entries committed and not yet covered by a signed checkpoint.
+    public var unsignedEntries: Int64 {
+        state.withLockedValue { max(0, $0.treeSize - max($0.lastCheckpointSize, 0)) }
+    }
+
+    /// At most one failure line a second, so a store outage does not flood the log.
+    struct Log {
+        var last = ContinuousClock.now - .seconds(10)
+        mutating func shouldLog() -> Bool {
+            guard ContinuousClock.now - last >= .seconds(1) else { return false }
+            last = .now
+            return true
+        }
+    }
+}
+
+/// A store handed to the writer's I/O thread. Stores are not thread-safe: this one is only touched by the one
+/// thread of the writer's pool, one call at a time, which is what makes the unchecked `Sendable` true.
+final class ConfinedStore: @unchecked Sendable {
+    let store: any LedgerStore
+    init(_ store: any LedgerStore) { self.store = store }
+}
+
+/// The writer's blocking-I/O thread: runs store calls one at a time, each with a deadline.
+final class StoreThread: Sendable {
+    let pool: NIOThreadPool
+    let timeout: Duration
+    private let current = NIOLockedValueBox<ConfinedStore?>(nil)
+
+    init(pool: NIOThreadPool, timeout: Duration) {
+        self.pool = pool
+        self.timeout = timeout
+    }
+
+    var store: ConfinedStore? {
+        get { current.withLockedValue { $0 } }
+        set { current.withLockedValue { $0 = newValue } }
+    }
+
+    func requireStore() throws(LedgerError) -> any LedgerStore {
+        guard let store else { throw LedgerError(.storeUnavailable, "the ledger store is not open") }
+        return store.store
+    }
+
+    /// Runs `body` on the I/O thread; past the deadline the caller gets `storeUnavailable` at once, while the
+    /// call itself finishes (or not) on its thread. Nothing waits for a hung call.
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws(LedgerError) -> T) async throws(LedgerError) -> T {
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        let promise = eventLoop.makePromise(of: T.self)
+        let deadline = eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)) {
+            promise.fail(LedgerError(.storeUnavailable, "the ledger store did not answer within \(self.timeout)"))
+        }
+        pool.runIfActive(eventLoop: eventLoop) { () throws -> T in try body() }.whenComplete { result in
+            deadline.cancel()
+            // The first of the two completes the promise; a late answer is dropped.
+            switch result {
+            case .success(let value): promise.succeed(value)
+            case .failure(let error): promise.fail(error)
+            }
+        }
         do {
-            let entries = try store.append(batch.map(\.draft), at: clock())
-            condition.lock()
-            if !healthy { logger.notice("ledger store recovered") }
-            healthy = true
-            lastFailure = nil
-            committed += Int64(entries.count)
-            condition.unlock()
-            for entry in entries { tree.append(entry.leafHash) }
-            for (pending, entry) in zip(batch, entries) { pending.continuation?.resume(returning: entry) }
-            signCheckpointIfDue(force: false)
+            return try await promise.futureResult.get()
+        } catch let error as LedgerError {
+            throw error
         } catch {
-            condition.lock()
-            healthy = false
-            lastFailure = error.message
-            condition.unlock()
-            logger.error("ledger commit failed", metadata: ["ledger.error": "\(error.code.rawValue)", "ledger.batch": "\(batch.count)"])
-            // Decisions fail now (their requests get 503, nothing forwarded); outcomes wait for the store to return.
-            let outcomes = batch.filter { $0.continuation == nil }
-            condition.lock()
-            pending.insert(contentsOf: outcomes, at: 0)
-            condition.unlock()
-            for pending in batch { pending.continuation?.resume(throwing: error) }
-            if !outcomes.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
+            throw LedgerError(.storeFailed, "\(error)")
         }
     }
 }

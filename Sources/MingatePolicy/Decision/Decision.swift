@@ -35,21 +35,21 @@ public struct InboundRequest: Sendable {
     public let target: String
     public let headers: [(name: String, value: String)]
     public let body: [UInt8]
-    /// The body was larger than the gateway reads; `body` is then empty and the request is refused.
-    public let bodyExceededLimit: Bool
 
-    public init(
-        method: String, target: String, headers: [(name: String, value: String)], body: [UInt8],
-        bodyExceededLimit: Bool = false
-    ) {
+    public init(method: String, target: String, headers: [(name: String, value: String)], body: [UInt8]) {
         self.method = method
         self.target = target
         self.headers = headers
         self.body = body
-        self.bodyExceededLimit = bodyExceededLimit
     }
 
+    /// The first value of a header; `name` is lower case.
     public func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name }?.value
+    }
+
+    /// How many times a header appears; `name` is lower case.
+    public func count(_ name: String) -> Int {
+        headers.reduce(0) { $0 + ($1.name.lowercased() == name ? 1 : 0) }
     }
 }

@@ -17,8 +17,6 @@ public struct Disclosure: Sendable, Equatable {
     public var subjectKey: String?
     /// The authority's reference (case number, document id) for a legal request.
     public var legalReference: String?
-    /// Consents the edge must find granted before forwarding (not part of the record).
-    public var consentNeeds: [ConsentNeed] = []
     /// The route template matched, like `POST /v2/charge`.
     public var route: String?
     public var method: String
@@ -39,5 +37,14 @@ public struct Disclosure: Sendable, Equatable {
         self.policyVersion = policyVersion
         self.decision = .refuse
         self.reason = "unset"
+    }
+
+    /// Turns this record into the record of a refusal: nothing was sent, so nothing is listed as disclosed and
+    /// no body digest is kept.
+    public mutating func refuse(_ refusal: Refusal) {
+        decision = .refuse
+        reason = refusal.code.rawValue
+        disclosed = []
+        bodyDigest = nil
     }
 }

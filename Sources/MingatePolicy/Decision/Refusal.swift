@@ -11,7 +11,8 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
 
     public static func == (lhs: Refusal, rhs: Refusal) -> Bool { lhs.code == rhs.code }
 
-    public var status: Int { code.status }
+    /// The HTTP status the caller gets.
+    public var httpStatus: Int { code.status }
     public var description: String { "\(code.rawValue): \(message)" }
 
     /// The stable error codes, each with its HTTP status. The README lists them.
@@ -59,6 +60,14 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         public static let transferConsentRequired = Code("transfer_consent_required", 403)
         public static let guardianConsentRequired = Code("guardian_consent_required", 403)
         public static let consentUnavailable = Code("consent_unavailable", 503)
+        public static let duplicateControlHeader = Code("duplicate_control_header", 400)
+        public static let requestTimeout = Code("request_timeout", 408)
+        public static let tooManyConnections = Code("too_many_connections", 503)
+        public static let methodNotAllowed = Code("method_not_allowed", 405)
+        public static let badRequest = Code("bad_request", 400)
+        public static let badConsent = Code("bad_consent", 400)
+        public static let policyInvalid = Code("policy_invalid", 422)
+        public static let internalError = Code("internal_error", 500)
 
         public static let all: [Code] = [
             .unauthenticated, .callerNotAllowed, .badPath, .unknownPartner, .unknownPurpose, .routeNotAllowed,
@@ -66,7 +75,8 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
             .invalidUTF8, .malformedForm, .malformedMultipart, .malformedQuery, .partTypeNotAllowed, .partTooLarge,
             .transformFailed, .ledgerUnavailable, .partnerUnreachable, .partnerTimeout, .partnerResponseTooLarge,
             .notFound, .subjectRequired, .legalReferenceRequired, .consentRequired, .transferConsentRequired,
-            .guardianConsentRequired, .consentUnavailable,
+            .guardianConsentRequired, .consentUnavailable, .duplicateControlHeader, .requestTimeout, .tooManyConnections,
+            .methodNotAllowed, .badRequest, .badConsent, .policyInvalid, .internalError,
         ]
     }
 }

@@ -2,24 +2,18 @@ import Crypto
 import Foundation
 
 /// Runs fixtures through the real `Enforcer` with fixture keys: pseudonyms under `fixture-pseudonym-key`,
-/// credentials `prefix + "fixture:" + reference`, each caller's token `fixture-token:<caller id>`.
+/// credentials `prefix + "fixture:" + reference`. The fixture names its caller by id; identity is the edge's
+/// job, so no token is involved.
 public struct FixtureRunner: Sendable {
     public let enforcer: Enforcer
 
     public init(policy: PolicySet) {
-        let callers = policy.callers.map {
-            Caller(id: $0.id, tokenDigest: Array(SHA256.hash(data: Data("fixture-token:\($0.id)".utf8))), mayUse: $0.mayUse)
-        }
-        let fixturePolicy = PolicySet(
-            partners: policy.partners, callers: callers, auditors: policy.auditors, categories: policy.categories,
-            homeCountry: policy.homeCountry, defaultRetention: policy.defaultRetention, deny: policy.deny, pseudonymKey: policy.pseudonymKey, ledgerKey: policy.ledgerKey,
-            version: policy.version, warnings: policy.warnings)
         var credentials: [String: String] = [:]
         for partner in policy.partners.values {
             if let injection = partner.credentials { credentials[partner.id] = injection.prefix + "fixture:\(injection.secret)" }
         }
         enforcer = Enforcer(
-            policy: fixturePolicy,
+            policy: policy,
             keys: EnforcerKeys(
                 pseudonym: SymmetricKey(data: Data("fixture-pseudonym-key".utf8)),
                 ledger: SymmetricKey(data: Data("fixture-ledger-key".utf8)), credentials: credentials))
@@ -37,7 +31,6 @@ public struct FixtureRunner: Sendable {
     public func run(_ fixture: PolicyFixture) -> Outcome {
         let request = fixture.request
         var headers = request.headers
-        if let caller = fixture.caller { headers.append(("Authorization", "Bearer fixture-token:\(caller)")) }
         var body: [UInt8] = []
         if let json = request.json {
             body = JSONWriter().bytes(json)
@@ -51,8 +44,10 @@ public struct FixtureRunner: Sendable {
             headers.append(("Content-Type", "multipart/form-data; boundary=\(Self.boundary)"))
         }
         let target = request.path + (request.query.map { "?" + $0 } ?? "")
+        let caller = fixture.caller.flatMap { id in enforcer.policy.callers.first { $0.id == id } }
         let decision = enforcer.decide(
-            InboundRequest(method: request.method, target: target, headers: headers, body: body), requestID: "fixture")
+            InboundRequest(method: request.method, target: target, headers: headers, body: body), caller: caller,
+            requestID: "fixture")
         return Outcome(fixture: fixture, differences: Self.compare(decision, with: fixture.expectation, partner: enforcer.policy.partners))
     }
 
@@ -61,7 +56,7 @@ public struct FixtureRunner: Sendable {
         case (.refuse(let refusal, _), .refuse(let status, let code)):
             var out: [String] = []
             if refusal.code.rawValue != code { out.append("refused with \(refusal.code.rawValue), expected \(code)") }
-            if refusal.status != status { out.append("status \(refusal.status), expected \(status)") }
+            if refusal.httpStatus != status { out.append("status \(refusal.httpStatus), expected \(status)") }
             return out
         case (.refuse(let refusal, _), .forward):
             return ["refused (\(refusal)), expected it forwarded"]

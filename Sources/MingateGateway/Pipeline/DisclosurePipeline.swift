@@ -1,0 +1,79 @@
+import Hummingbird
+import Logging
+import MingateLedger
+import MingatePolicy
+import NIOCore
+
+/// The one way anything leaves for a partner, for partner calls and erasure requests alike: record the decision
+/// durably, and only then send (credentials already injected, the request id attached), then record the outcome
+/// without delaying the answer. A refusal is recorded and returned; nothing is sent without its record.
+struct DisclosurePipeline: Sendable {
+    let ledger: LedgerWriter
+    let clients: PartnerClients
+    let maxResponseBytes: Int
+
+    /// What came of one decision.
+    enum Result: Sendable {
+        /// The partner answered (any status).
+        case answered(PartnerClients.PartnerResponse, sequence: Int64)
+        /// Refused by the policy, the consent store, the ledger, or the partner call; recorded.
+        case refused(Refusal)
+    }
+
+    func run(_ decision: Decision, requestID: String, started: ContinuousClock.Instant, logger: Logger) async -> Result {
+        var log = logger
+        // Record before anything leaves. No record, no forward.
+        let entry: LedgerEntry
+        do {
+            entry = try await ledger.append(decision.disclosure)
+        } catch {
+            log.error("refused: ledger append failed", metadata: ["ledger.error": "\(error.code.rawValue)"])
+            return .refused(Refusal(.ledgerUnavailable, "the disclosure could not be recorded; nothing was sent"))
+        }
+        log[metadataKey: "ledger.seq"] = "\(entry.sequence)"
+
+        switch decision {
+        case .refuse(let refusal, let disclosure):
+            log.info("refused", metadata: Self.metadata(disclosure, code: refusal.code.rawValue))
+            return .refused(refusal)
+        case .forward(let outbound, let disclosure):
+            do {
+                let answer = try await clients.send(outbound, requestID: requestID, maxResponseBytes: maxResponseBytes)
+                ledger.record(
+                    Outcome(
+                        requestID: requestID, decisionSequence: entry.sequence, partner: outbound.partner,
+                        status: answer.status, bytesSent: outbound.body.count, bytesReceived: answer.body.readableBytes,
+                        latencyMilliseconds: Self.milliseconds(since: started), error: nil))
+                log.info("forwarded", metadata: Self.metadata(disclosure, code: "allowed", status: answer.status))
+                return .answered(answer, sequence: entry.sequence)
+            } catch {
+                ledger.record(
+                    Outcome(
+                        requestID: requestID, decisionSequence: entry.sequence, partner: outbound.partner, status: nil,
+                        bytesSent: outbound.body.count, bytesReceived: 0,
+                        latencyMilliseconds: Self.milliseconds(since: started), error: error.code.rawValue))
+                log.warning("partner call failed", metadata: Self.metadata(disclosure, code: error.code.rawValue))
+                return .refused(error)
+            }
+        }
+    }
+
+    static func milliseconds(since start: ContinuousClock.Instant) -> Int {
+        let elapsed = ContinuousClock.now - start
+        return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// The decision line's fields: names and counts, never a value.
+    static func metadata(_ disclosure: Disclosure, code: String, status: Int? = nil) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "disclosure.decision": "\(code)",
+            "caller.id": "\(disclosure.caller ?? "-")",
+            "partner.id": "\(disclosure.partner ?? "-")",
+            "disclosure.purpose": "\(disclosure.purpose ?? "-")",
+            "disclosure.fields": "\(disclosure.disclosed.count)",
+            "disclosure.withheld": "\(disclosure.withheld.count)",
+        ]
+        if let status { metadata["partner.status"] = "\(status)" }
+        return metadata
+    }
+}

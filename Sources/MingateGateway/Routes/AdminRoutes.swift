@@ -1,0 +1,130 @@
+import Foundation
+import Hummingbird
+import MingateLedger
+import MingatePolicy
+import NIOCore
+
+/// The operator's API, for the token in `MINGATE_ADMIN_TOKEN` (without one the group answers 404):
+///
+/// - `POST /admin/reload`: reload the policies now; 422 `policy_invalid` with every problem when they do not load.
+/// - `GET /admin/status`: policy version, reloads, ledger health.
+/// - `POST /admin/consents`: `{subject, partner, purpose, kind, state, evidence}`.
+/// - `POST /admin/subjects/erase`: `{subject}`; tells every recipient of the person's data to erase it.
+/// - `GET /admin/subjects/erasure?subject=`: the erasure status per partner.
+struct AdminRoutes: Sendable {
+    let reloader: PolicyReloader
+    let ledger: LedgerWriter
+    let policy: PolicyHolder
+    let consents: ConsentReader
+    let erasure: ErasureService
+
+    func add(to group: RouterGroup<GatewayRequestContext>) {
+        group.post("reload") { _, _ in reload() }
+        group.get("status") { _, _ in status() }
+        group.post("consents") { request, _ in try await recordConsent(request) }
+        group.post("subjects/erase") { request, _ in try await erase(request) }
+        group.get("subjects/erasure") { request, _ in try await erasures(request) }
+    }
+
+    func reload() -> Response {
+        switch reloader.reload() {
+        case .reloaded(let version, let warnings):
+            return Self.json(200, ["result": "reloaded", "policy_version": .string(version), "warnings": .number(JSONNumber(warnings))])
+        case .unchanged(let version):
+            return Self.json(200, ["result": "unchanged", "policy_version": .string(version)])
+        case .rejected(let reason):
+            return Self.json(
+                422,
+                [
+                    "result": "rejected", "policy_version": .string(policy.current.policy.version),
+                    "error": .object(JSONObject([("code", .string(Refusal.Code.policyInvalid.rawValue)), ("message", .string(reason))])),
+                ])
+        }
+    }
+
+    func status() -> Response {
+        let reloads = reloader.status
+        let ledgerStatus = ledger.status
+        return Self.json(200, [
+            "policy_version": .string(policy.current.policy.version),
+            "reloads_succeeded": .number(JSONNumber(reloads.succeeded)),
+            "reloads_failed": .number(JSONNumber(reloads.failed)),
+            "last_reload_error": reloads.lastError.map { .string($0) } ?? .null,
+            "ledger_healthy": .bool(ledgerStatus.healthy),
+            "ledger_committed": .number(JSONNumber(Int(ledgerStatus.committed))),
+        ])
+    }
+
+    /// Reads a small JSON object body, or refuses with `code`.
+    static func jsonBody(_ request: Request, code: Refusal.Code, expected: String) async throws -> JSONValue {
+        var request = request
+        guard let buffer = try? await request.collectBody(upTo: 16_384),
+            let body = try? JSONParser().parse(Array(buffer.readableBytesView)), case .object = body
+        else { throw Refusal(code, "send \(expected)") }
+        return body
+    }
+
+    /// `{"subject", "partner", "purpose", "kind": purpose|transfer|guardian, "state": granted|withdrawn, "evidence"}`.
+    func recordConsent(_ request: Request) async throws -> Response {
+        let expected = "{subject, partner, purpose, kind, state, evidence}"
+        let body = try await Self.jsonBody(request, code: .badConsent, expected: expected)
+        guard let subject = body["subject"]?.stringValue, !subject.isEmpty, let partner = body["partner"]?.stringValue,
+            let purpose = body["purpose"]?.stringValue,
+            let kind = ConsentEvent.Kind(rawValue: body["kind"]?.stringValue ?? "purpose"),
+            let state = ConsentEvent.State(rawValue: body["state"]?.stringValue ?? "")
+        else { throw Refusal(.badConsent, "send \(expected)") }
+        let loaded = policy.current
+        guard loaded.policy.partners[partner]?.purposes[purpose] != nil else {
+            throw Refusal(.unknownPurpose, "no purpose \(partner)/\(purpose)")
+        }
+        let event = ConsentEvent(
+            subjectKey: loaded.enforcer.subjectKey(for: subject), partner: partner, purpose: purpose, kind: kind, state: state,
+            at: LedgerEncoding.timestamp(Date()), evidence: body["evidence"]?.stringValue)
+        do {
+            try await consents.record(event)
+        } catch {
+            throw Refusal(.consentUnavailable, "the consent store cannot be written")
+        }
+        return Self.json(200, ["result": "recorded", "subject_key": .string(event.subjectKey), "state": .string(state.rawValue), "at": .string(event.at)])
+    }
+
+    func erase(_ request: Request) async throws -> Response {
+        let body = try await Self.jsonBody(request, code: .badRequest, expected: #"{"subject": "…"}"#)
+        guard let subject = body["subject"]?.stringValue, !subject.isEmpty else {
+            throw Refusal(.badRequest, #"send {"subject": "…"}"#)
+        }
+        let report: ErasureService.Report
+        do {
+            report = try await erasure.erase(subject: subject)
+        } catch {
+            throw Refusal(.ledgerUnavailable, "the ledger cannot be read now")
+        }
+        return Self.json(200, [
+            "erasure_id": .string(report.erasureID), "subject_key": .string(report.subjectKey),
+            "partners": .array(report.statuses.map(Self.status)),
+        ])
+    }
+
+    func erasures(_ request: Request) async throws -> Response {
+        guard let query = request.uri.query, let fields = FormEncoding.decode(Substring(query)),
+            let subject = fields.first(where: { $0.name == "subject" })?.value, !subject.isEmpty
+        else { throw Refusal(.badRequest, "?subject=ID") }
+        do {
+            let statuses = try await consents.erasures(subjectKey: policy.current.enforcer.subjectKey(for: subject))
+            return Self.json(200, ["erasures": .array(statuses.map(Self.status))])
+        } catch {
+            throw Refusal(.consentUnavailable, "the store cannot be read now")
+        }
+    }
+
+    static func status(_ status: ErasureStatus) -> JSONValue {
+        .object(JSONObject([
+            ("erasure_id", .string(status.erasureID)), ("partner", .string(status.partner)), ("channel", .string(status.channel)),
+            ("status", .string(status.state.rawValue)), ("at", .string(status.at)), ("detail", status.detail.map { .string($0) } ?? .null),
+        ]))
+    }
+
+    static func json(_ status: Int, _ body: JSONValue) -> Response {
+        Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter().bytes(body))))
+    }
+}

@@ -1,0 +1,238 @@
+import HummingbirdCore
+import Logging
+import MingatePolicy
+import NIOCore
+import NIOHTTPTypes
+import Synchronization
+
+/// Limits on client connections that a public-facing proxy needs; every field has a default.
+public struct ConnectionLimits: Sendable {
+    /// Most connections open at once; past it a new connection is answered 503 `too_many_connections` and closed,
+    /// instead of stalling until file descriptors run out.
+    public var maxConnections: Int = 10_000
+    /// A keep-alive connection with no request in progress is closed after this long.
+    public var idleTimeout: Duration = .seconds(60)
+    /// From a request's first byte, its head (request line and headers) must be complete within this long, or the
+    /// connection is answered 408 `request_timeout` and closed.
+    public var headTimeout: Duration = .seconds(10)
+    /// From a complete head, the whole body must arrive within this long, or the request is refused with 408
+    /// `request_timeout` (recorded) and the connection closed.
+    public var bodyTimeout: Duration = .seconds(30)
+
+    public init() {}
+}
+
+/// The connections open now, over all event loops.
+public final class ConnectionCounter: Sendable {
+    private let open = Atomic<Int>(0)
+    private let refusedTotal = Atomic<Int>(0)
+
+    public init() {}
+
+    /// Connections open now.
+    public var current: Int { open.load(ordering: .relaxed) }
+    /// Connections refused by the cap since start.
+    public var refused: Int { refusedTotal.load(ordering: .relaxed) }
+
+    func opened() -> Int { open.add(1, ordering: .relaxed).newValue }
+    func closed() { open.subtract(1, ordering: .relaxed) }
+    func countRefused() -> Int { refusedTotal.add(1, ordering: .relaxed).newValue }
+}
+
+/// Thrown into a request's body stream when the body did not arrive within `bodyTimeout`.
+struct RequestDeadlineExceeded: Error {}
+
+/// HTTP/1.1 with the connection guard in front of the parser: the cap, the idle, head and body deadlines.
+struct GuardedHTTP1Channel: ServerChildChannel {
+    typealias Value = HTTP1Channel.Value
+    let base: HTTP1Channel
+    let limits: ConnectionLimits
+    let counter: ConnectionCounter
+    let logger: Logger
+
+    static func builder(limits: ConnectionLimits, counter: ConnectionCounter, logger: Logger) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            GuardedHTTP1Channel(
+                base: HTTP1Channel(responder: responder, configuration: .init()), limits: limits, counter: counter,
+                logger: logger)
+        }
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let limits = self.limits
+        let counter = self.counter
+        let guardLogger = self.logger
+        let eventLoop = channel.eventLoop
+        return eventLoop.makeCompletedFuture {
+            let clock = ConnectionClock(limits: limits)
+            try channel.pipeline.syncOperations.addHandler(
+                ConnectionGuard(clock: clock, counter: counter, logger: guardLogger), position: .first)
+            return NIOLoopBound(clock, eventLoop: eventLoop)
+        }.flatMap { clock in
+            base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+                // After the HTTP parser: sees request heads and ends, and response ends.
+                let state = try channel.pipeline.syncOperations.handler(type: HTTPConnectionStateHandler.self)
+                try channel.pipeline.syncOperations.addHandler(RequestPhaseObserver(clock: clock.value), position: .before(state))
+                return value
+            }
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}
+
+/// Where a connection is in its request cycle; shared by the two handlers of one connection, on its event loop.
+final class ConnectionClock {
+    enum Phase {
+        /// No request in progress (the idle deadline runs).
+        case idle
+        /// A request's first bytes arrived; its head is not complete (the head deadline runs).
+        case readingHead
+        /// The head is complete; the body is arriving (the body deadline runs).
+        case readingBody
+        /// The request is read; the response is being made.
+        case responding
+    }
+
+    let limits: ConnectionLimits
+    var phase = Phase.idle
+    var timer: Scheduled<Void>?
+    /// Set by the raw guard so the observer can reschedule.
+    var schedule: ((Duration, Phase) -> Void)?
+
+    init(limits: ConnectionLimits) {
+        self.limits = limits
+    }
+
+    func enter(_ phase: Phase) {
+        self.phase = phase
+        timer?.cancel()
+        timer = nil
+        switch phase {
+        case .idle: schedule?(limits.idleTimeout, .idle)
+        case .readingHead: schedule?(limits.headTimeout, .readingHead)
+        case .readingBody: schedule?(limits.bodyTimeout, .readingBody)
+        case .responding: break
+        }
+    }
+}
+
+/// First in the pipeline, on raw bytes: enforces the connection cap and runs the deadlines.
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let clock: ConnectionClock
+    private let counter: ConnectionCounter
+    private let logger: Logger
+    private var counted = false
+    private var rejected = false
+
+    init(clock: ConnectionClock, counter: ConnectionCounter, logger: Logger) {
+        self.clock = clock
+        self.counter = counter
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        guard !counted else { return }
+        counted = true
+        let open = counter.opened()
+        if open > clock.limits.maxConnections {
+            rejected = true
+            let refusals = counter.countRefused()
+            // One line per power of two, so a flood of refusals is seen without flooding the log.
+            if refusals & (refusals - 1) == 0 {
+                logger.warning(
+                    "connection cap reached: answering 503 too_many_connections",
+                    metadata: ["server.connections": "\(open - 1)", "server.refused_connections": "\(refusals)"])
+            }
+            let refusal = Refusal(.tooManyConnections, "the gateway has too many open connections; try again shortly")
+            context.writeAndFlush(wrapOutboundOut(ErrorBody.raw(refusal))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+            return
+        }
+        let loop = context.eventLoop.assumeIsolated()
+        clock.schedule = { [unowned self] duration, phase in
+            self.clock.timer = loop.scheduleTask(in: .nanoseconds(Self.nanoseconds(duration))) {
+                self.deadlinePassed(phase, context: context)
+            }
+        }
+        clock.enter(.idle)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        clock.timer?.cancel()
+        clock.schedule = nil
+        if counted { counter.closed() }
+        counted = false
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if rejected { return }
+        if clock.phase == .idle { clock.enter(.readingHead) }
+        context.fireChannelRead(data)
+    }
+
+    private func deadlinePassed(_ phase: ConnectionClock.Phase, context: ChannelHandlerContext) {
+        guard clock.phase == phase else { return }
+        switch phase {
+        case .idle:
+            context.close(promise: nil)
+        case .readingHead:
+            let refusal = Refusal(.requestTimeout, "the request head did not arrive in time")
+            clock.enter(.responding)
+            context.writeAndFlush(wrapOutboundOut(ErrorBody.raw(refusal))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        case .readingBody:
+            // The request's handler reads this error from the body stream, records the refusal and answers 408;
+            // the connection closes after that answer (or after a grace period if it never comes).
+            clock.enter(.responding)
+            context.fireErrorCaught(RequestDeadlineExceeded())
+            context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { context.close(promise: nil) }
+        case .responding:
+            break
+        }
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+    }
+}
+
+/// After the HTTP parser: moves the connection's clock from head to body to response and back to idle.
+final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let clock: ConnectionClock
+
+    init(clock: ConnectionClock) {
+        self.clock = clock
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head: if clock.phase != .responding { clock.enter(.readingBody) }
+        case .end: if clock.phase == .readingBody { clock.enter(.responding) }
+        case .body: break
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) {
+            // The answer is complete: unless the request is still arriving (an early refusal), wait for the next.
+            if clock.phase == .responding { clock.enter(.idle) }
+        }
+        context.write(data, promise: promise)
+    }
+}
