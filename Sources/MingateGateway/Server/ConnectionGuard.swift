@@ -214,6 +214,8 @@ final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler 
     typealias OutboundOut = HTTPResponsePart
 
     private let clock: ConnectionClock
+    /// The answer says `Connection: close`.
+    private var closing = false
 
     init(clock: ConnectionClock) {
         self.clock = clock
@@ -229,10 +231,23 @@ final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) {
-            // The answer is complete: unless the request is still arriving (an early refusal), wait for the next.
+        switch unwrapOutboundIn(data) {
+        case .head(let head):
+            closing = head.headerFields[.connection]?.lowercased() == "close"
+            context.write(data, promise: promise)
+        case .body:
+            context.write(data, promise: promise)
+        case .end:
+            if clock.phase == .readingBody && closing {
+                // An early refusal (before the body was read) that closes: the body is never drained.
+                let written = promise ?? context.eventLoop.makePromise()
+                context.write(data, promise: written)
+                written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                return
+            }
+            // The answer is complete: wait for the next request.
             if clock.phase == .responding { clock.enter(.idle) }
+            context.write(data, promise: promise)
         }
-        context.write(data, promise: promise)
     }
 }
