@@ -2,18 +2,24 @@
 # Runs the gateway beside the peers of ../shared/bench/peers.sh (nginx, haproxy, the nginx+Lua filter) in one run,
 # with the same payload and an equal allowlist (bench/partners/logistics-co.yaml), the durable SQLite ledger on.
 #
-#   scripts/bench-gateway.sh                      # defaults of peers.sh: CONNS=32 DURATION=10s REPS=3
-#   DURATION=5s REPS=1 scripts/bench-gateway.sh   # quicker
+#   scripts/bench-gateway.sh                                  # peers.sh defaults: CONNS=32 DURATION=10s REPS=3
+#   DURATION=5s REPS=1 scripts/bench-gateway.sh               # quicker
+#   SMOKE=1 scripts/bench-gateway.sh                          # CI: 2 s, one rep, debug build; checks, no figures
 #
-# peers.sh's wrk script sends no credentials, and the gateway refuses unauthenticated callers, so this runs a
-# temporary copy of ../shared/bench whose post.lua adds `Authorization: Bearer …` to every request, for every
-# target alike (the peers ignore it). Nothing in ../shared changes.
+# The gateway gets what a real caller sends: a bearer token and the data subject (X-Mingate-Subject). peers.sh's
+# wrk script sends neither, so this runs a temporary copy of ../shared/bench whose post.lua adds both to every
+# request, for every target alike (the peers ignore them). Nothing in ../shared changes.
+#
+# It fails loudly, whatever the figures, when the gateway answered anything but 2xx, when wrk saw errors, or when
+# the partner saw a different body size from the gateway than from the filter: a benchmark of refusals or of a
+# different job measures nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 SHARED_BENCH="${SHARED_BENCH:-$ROOT/../shared/bench}"
 GATEWAY_PORT="${GATEWAY_PORT:-18090}"
-[ -x "$SHARED_BENCH/peers.sh" ] || { echo "bench: $SHARED_BENCH/peers.sh not found" >&2; exit 1; }
+SMOKE="${SMOKE:-0}"
+[ -x "$SHARED_BENCH/peers.sh" ] || [ -f "$SHARED_BENCH/peers.sh" ] || { echo "bench: $SHARED_BENCH/peers.sh not found" >&2; exit 1; }
 
 # The peers' packages. peers.sh can install them too, but its check `apt-cache policy P | grep -q …` runs under
 # pipefail, where grep's early exit can kill apt-cache with SIGPIPE and fail the check; installing first avoids it.
@@ -26,28 +32,53 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-echo "[bench] building release…" >&2
-swift build -c release --product mingate >&2
-BIN="$ROOT/.build/release/mingate"
+if [ "$SMOKE" = 1 ]; then
+  export DURATION="${DURATION:-2s}" REPS="${REPS:-1}" WARMUP="${WARMUP:-1s}"
+  CONFIGURATION="${CONFIGURATION:-debug}"
+else
+  CONFIGURATION="${CONFIGURATION:-release}"
+fi
+echo "[bench] building ($CONFIGURATION)…" >&2
+swift build -c "$CONFIGURATION" --product mingate >&2
+BIN="$ROOT/.build/$CONFIGURATION/mingate"
 
 WORK=$(mktemp -d /tmp/mingate-bench.XXXXXX)
 cleanup() { [ -n "${GW_PID:-}" ] && kill "$GW_PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 cp -r "$SHARED_BENCH" "$WORK/bench"
 chmod -R u+w "$WORK/bench"
-sed -i 's|^wrk.headers\["Content-Type"\] = "application/json"|&\nwrk.headers["Authorization"] = "Bearer bench-token-not-secret"|' "$WORK/bench/post.lua"
-grep -q Authorization "$WORK/bench/post.lua" || { echo "bench: could not patch post.lua" >&2; exit 1; }
+sed -i 's|^wrk.headers\["Content-Type"\] = "application/json"|&\nwrk.headers["Authorization"] = "Bearer bench-token-not-secret"\nwrk.headers["X-Mingate-Subject"] = "customer-8812"|' "$WORK/bench/post.lua"
+grep -q 'X-Mingate-Subject' "$WORK/bench/post.lua" || { echo "bench: could not patch post.lua" >&2; exit 1; }
 
 PIN_PREFIX=()
 [ "${PIN:-0}" = 1 ] && PIN_PREFIX=(taskset -c 1)
-MINGATE_PSEUDONYM_KEY=bench-pseudonym-key MINGATE_LEDGER_KEY=bench-ledger-key \
+MINGATE_PSEUDONYM_KEY=bench-pseudonym-key-0123456789abcdef MINGATE_LEDGER_KEY=bench-ledger-key-0123456789abcdef \
   "${PIN_PREFIX[@]}" "$BIN" serve --partners bench/partners --policies bench/policies \
   --ledger "sqlite:$WORK/ledger.sqlite" --port "$GATEWAY_PORT" --log-level warning &
 GW_PID=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$GATEWAY_PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fs "http://127.0.0.1:$GATEWAY_PORT/healthz" >/dev/null || { echo "bench: gateway did not start" >&2; exit 1; }
 
+export RESULTS_DIR="$WORK/results"
 GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT/p/logistics-co/delivery/v1/shipments" GATEWAY_PID=$GW_PID \
   bash "$WORK/bench/peers.sh"
 
-echo "[bench] gateway RSS after the run: $(awk '/VmHWM/{print $2" "$3" peak"}' /proc/$GW_PID/status), ledger entries: $(sqlite3 "$WORK/ledger.sqlite" 'select count(*) from ledger_entries' 2>/dev/null || echo '?')" >&2
+RSS=$(awk '/VmHWM/{print $2}' /proc/$GW_PID/status)
+ENTRIES=$(sqlite3 "$WORK/ledger.sqlite" "select count(*) from ledger_entries where kind='disclosure' and decision='forward'" 2>/dev/null || echo '?')
+REFUSED=$(sqlite3 "$WORK/ledger.sqlite" "select count(*) from ledger_entries where kind='disclosure' and decision='refuse'" 2>/dev/null || echo '?')
+echo "[bench] gateway peak RSS ${RSS} kB; ledger: ${ENTRIES} forwards, ${REFUSED} refusals recorded" >&2
+
+# The checks that make the figures mean something.
+RESULT=$(ls -t "$RESULTS_DIR"/peers-*.txt | head -n1)
+row() { awk -v t="$1" '$1 == t' "$RESULT"; }
+GW=$(row gateway); FLT=$(row filter)
+[ -n "$GW" ] || { echo "bench: FAILED: no gateway row in $RESULT" >&2; exit 1; }
+fail=0
+case "$GW" in *FAILED*|*non2xx*|*wrk-failed*) echo "bench: FAILED: the gateway did not answer 2xx to bench traffic: $GW" >&2; fail=1;; esac
+GW_BODY=$(awk '{print $7}' <<<"$GW"); FLT_BODY=$(awk '{print $7}' <<<"$FLT"); GW_ERR=$(awk '{print $10}' <<<"$GW")
+[ "$GW_BODY" = "$FLT_BODY" ] || { echo "bench: FAILED: the partner saw $GW_BODY B from the gateway, $FLT_BODY B from the filter" >&2; fail=1; }
+[ "$GW_ERR" = 0 ] || { echo "bench: FAILED: wrk saw $GW_ERR errors against the gateway" >&2; fail=1; }
+[ "$REFUSED" = 0 ] || { echo "bench: FAILED: the gateway refused $REFUSED bench requests" >&2; fail=1; }
+[ "$fail" = 0 ] || exit 1
+awk -v g="$(awk '{print $2}' <<<"$GW")" -v f="$(awk '{print $2}' <<<"$FLT")" -v n="$(awk '{print $2}' <<<"$(row nginx)")" \
+  'BEGIN { printf "[bench] OK: gateway %.0f req/s = %.2fx the nginx+Lua filter, %.2fx plain nginx\n", g, g/f, g/n }' >&2

@@ -17,6 +17,13 @@ struct DeploymentFile: Decodable {
         var max_response_bytes: Int?
     }
 
+    struct Connections: Decodable {
+        var max_connections: Int?
+        var idle_timeout_seconds: Double?
+        var head_timeout_seconds: Double?
+        var body_timeout_seconds: Double?
+    }
+
     var listen: Listen?
     var partners: String?
     var policies: String?
@@ -25,6 +32,7 @@ struct DeploymentFile: Decodable {
     var checkpoint_interval_seconds: Double?
     var base_urls: [String: String]?
     var limits: Limits?
+    var connections: Connections?
     var log_level: String?
 
     static func load(_ path: String) throws -> DeploymentFile {
@@ -50,6 +58,19 @@ struct DeploymentFile: Decodable {
         if let value = limits?.max_body_bytes { configuration.maxBodyBytes = value }
         if let value = limits?.max_json_depth { configuration.maxJSONDepth = value }
         if let value = limits?.max_response_bytes { configuration.maxResponseBytes = value }
+        if let value = connections?.max_connections {
+            guard value > 0 else { throw CommandFailure("connections.max_connections must be positive") }
+            configuration.connections.maxConnections = value
+        }
+        for (value, keyPath, name) in [
+            (connections?.idle_timeout_seconds, \ConnectionLimits.idleTimeout, "idle_timeout_seconds"),
+            (connections?.head_timeout_seconds, \ConnectionLimits.headTimeout, "head_timeout_seconds"),
+            (connections?.body_timeout_seconds, \ConnectionLimits.bodyTimeout, "body_timeout_seconds"),
+        ] {
+            guard let value else { continue }
+            guard value > 0, value <= 3600 else { throw CommandFailure("connections.\(name) is between 0 and 3600 seconds") }
+            configuration.connections[keyPath: keyPath] = .milliseconds(Int64(value * 1000))
+        }
         if let level = log_level {
             guard let parsed = Logger.Level(rawValue: level) else { throw CommandFailure("unknown log_level '\(level)'") }
             configuration.logLevel = parsed

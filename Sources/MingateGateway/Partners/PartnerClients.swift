@@ -77,6 +77,8 @@ public final class PartnerClients: Service, Sendable {
             configuration.connectionPool = .init(
                 idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
             configuration.httpVersion = .automatic
+            // No tracer is configured; without this AHC wraps every request in the global no-op tracer's span.
+            configuration.tracing.tracer = nil
             return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

@@ -20,8 +20,9 @@ struct DisclosurePipeline: Sendable {
         case refused(Refusal)
     }
 
-    func run(_ decision: Decision, requestID: String, started: ContinuousClock.Instant, logger: Logger) async -> Result {
-        var log = logger
+    /// Runs one decision. `logger` carries the request's id (`hb.request.id`); the one decision line adds the
+    /// ledger sequence and names, never values. Metadata is only built when the line is logged.
+    func run(_ decision: Decision, requestID: String, started: ContinuousClock.Instant, logger log: Logger) async -> Result {
         // Record before anything leaves. No record, no forward.
         let entry: LedgerEntry
         do {
@@ -30,11 +31,10 @@ struct DisclosurePipeline: Sendable {
             log.error("refused: ledger append failed", metadata: ["ledger.error": "\(error.code.rawValue)"])
             return .refused(Refusal(.ledgerUnavailable, "the disclosure could not be recorded; nothing was sent"))
         }
-        log[metadataKey: "ledger.seq"] = "\(entry.sequence)"
 
         switch decision {
         case .refuse(let refusal, let disclosure):
-            log.info("refused", metadata: Self.metadata(disclosure, code: refusal.code.rawValue))
+            log.info("refused", metadata: Self.metadata(disclosure, code: refusal.code.rawValue, sequence: entry.sequence))
             return .refused(refusal)
         case .forward(let outbound, let disclosure):
             do {
@@ -44,7 +44,7 @@ struct DisclosurePipeline: Sendable {
                         requestID: requestID, decisionSequence: entry.sequence, partner: outbound.partner,
                         status: answer.status, bytesSent: outbound.body.count, bytesReceived: answer.body.readableBytes,
                         latencyMilliseconds: Self.milliseconds(since: started), error: nil))
-                log.info("forwarded", metadata: Self.metadata(disclosure, code: "allowed", status: answer.status))
+                log.info("forwarded", metadata: Self.metadata(disclosure, code: "allowed", sequence: entry.sequence, status: answer.status))
                 return .answered(answer, sequence: entry.sequence)
             } catch {
                 ledger.record(
@@ -52,7 +52,7 @@ struct DisclosurePipeline: Sendable {
                         requestID: requestID, decisionSequence: entry.sequence, partner: outbound.partner, status: nil,
                         bytesSent: outbound.body.count, bytesReceived: 0,
                         latencyMilliseconds: Self.milliseconds(since: started), error: error.code.rawValue))
-                log.warning("partner call failed", metadata: Self.metadata(disclosure, code: error.code.rawValue))
+                log.warning("partner call failed", metadata: Self.metadata(disclosure, code: error.code.rawValue, sequence: entry.sequence))
                 return .refused(error)
             }
         }
@@ -64,8 +64,9 @@ struct DisclosurePipeline: Sendable {
     }
 
     /// The decision line's fields: names and counts, never a value.
-    static func metadata(_ disclosure: Disclosure, code: String, status: Int? = nil) -> Logger.Metadata {
+    static func metadata(_ disclosure: Disclosure, code: String, sequence: Int64, status: Int? = nil) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
+            "ledger.seq": "\(sequence)",
             "disclosure.decision": "\(code)",
             "caller.id": "\(disclosure.caller ?? "-")",
             "partner.id": "\(disclosure.partner ?? "-")",

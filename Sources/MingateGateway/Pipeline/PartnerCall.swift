@@ -24,8 +24,6 @@ struct PartnerCall: Sendable {
         let method = request.method.rawValue
         let target = request.head.path ?? "/"
         guard let caller = context.caller else { throw Refusal(.unauthenticated, "no caller") }
-        var logger = context.logger
-        logger[metadataKey: "request.id"] = "\(requestID)"
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(request.headers.count)
         for field in request.headers { headers.append((field.name.rawName, field.value)) }
@@ -43,7 +41,7 @@ struct PartnerCall: Sendable {
             decision = enforcer.refused(error, requestID: requestID, method: method, target: target, caller: caller, permit: permit)
         }
 
-        switch await pipeline.run(decision, requestID: requestID, started: started, logger: logger) {
+        switch await pipeline.run(decision, requestID: requestID, started: started, logger: context.logger) {
         case .refused(let refusal):
             throw refusal
         case .answered(let answer, _):

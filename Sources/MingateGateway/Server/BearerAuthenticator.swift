@@ -9,9 +9,11 @@ struct BearerAuthenticator<Identity: Sendable>: RouterMiddleware {
 
     /// Who this route group is for, in the refusal message (`caller`, `auditor`, `admin`).
     let audience: String
-    /// The identities and their token digests in force now (a reload may change them); nil when the audience is
-    /// switched off (the admin API without a token), which answers 404 as if the routes did not exist.
-    let candidates: @Sendable () -> [(identity: Identity, digest: [UInt8])]?
+    /// The identities in force now (a reload may change them); nil when the audience is switched off (the admin
+    /// API without a token), which answers 404 as if the routes did not exist.
+    let candidates: @Sendable () -> [Identity]?
+    /// An identity's token digest.
+    let digest: @Sendable (Identity) -> [UInt8]
     /// Stores the identity in the context.
     let assign: @Sendable (inout Context, Identity) -> Void
     /// Called for each refused request (the partner-call group counts them into the ledger).
@@ -21,9 +23,9 @@ struct BearerAuthenticator<Identity: Sendable>: RouterMiddleware {
         guard let candidates = candidates() else { throw Refusal(.notFound, "the \(audience) API is off") }
         let refusal: Refusal
         if let token = KeyedDigests.bearerToken(request.headers[.authorization]) {
-            if let match = KeyedDigests.firstMatch(token, in: candidates, digest: \.digest) {
+            if let match = KeyedDigests.firstMatch(token, in: candidates, digest: digest) {
                 var context = context
-                assign(&context, match.identity)
+                assign(&context, match)
                 return try await next(request, context)
             }
             refusal = Refusal(.unauthenticated, "unknown \(audience) token")

@@ -83,7 +83,9 @@ struct GuardedHTTP1Channel: ServerChildChannel {
     }
 }
 
-/// Where a connection is in its request cycle; shared by the two handlers of one connection, on its event loop.
+/// Where a connection is in its request cycle, and until when it may stay there; shared by the two handlers of one
+/// connection, on its event loop. Entering a phase only stores a deadline (no timer is scheduled per request); one
+/// repeating check per connection closes what has overstayed.
 final class ConnectionClock {
     enum Phase {
         /// No request in progress (the idle deadline runs).
@@ -92,15 +94,13 @@ final class ConnectionClock {
         case readingHead
         /// The head is complete; the body is arriving (the body deadline runs).
         case readingBody
-        /// The request is read; the response is being made.
+        /// The request is read; the response is being made (no deadline: the partner's timeout applies).
         case responding
     }
 
     let limits: ConnectionLimits
-    var phase = Phase.idle
-    var timer: Scheduled<Void>?
-    /// Set by the raw guard so the observer can reschedule.
-    var schedule: ((Duration, Phase) -> Void)?
+    private(set) var phase = Phase.idle
+    private(set) var deadline = NIODeadline.distantFuture
 
     init(limits: ConnectionLimits) {
         self.limits = limits
@@ -108,14 +108,22 @@ final class ConnectionClock {
 
     func enter(_ phase: Phase) {
         self.phase = phase
-        timer?.cancel()
-        timer = nil
         switch phase {
-        case .idle: schedule?(limits.idleTimeout, .idle)
-        case .readingHead: schedule?(limits.headTimeout, .readingHead)
-        case .readingBody: schedule?(limits.bodyTimeout, .readingBody)
-        case .responding: break
+        case .idle: deadline = .now() + Self.amount(limits.idleTimeout)
+        case .readingHead: deadline = .now() + Self.amount(limits.headTimeout)
+        case .readingBody: deadline = .now() + Self.amount(limits.bodyTimeout)
+        case .responding: deadline = .distantFuture
         }
+    }
+
+    /// How often the deadline is checked: a quarter of the shortest limit, between 20 ms and 1 s.
+    var checkInterval: TimeAmount {
+        let shortest = min(limits.idleTimeout, limits.headTimeout, limits.bodyTimeout)
+        return .nanoseconds(min(max(Self.amount(shortest).nanoseconds / 4, 20_000_000), 1_000_000_000))
+    }
+
+    static func amount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 }
 
@@ -131,6 +139,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let logger: Logger
     private var counted = false
     private var rejected = false
+    private var check: Scheduled<Void>?
 
     init(clock: ConnectionClock, counter: ConnectionCounter, logger: Logger) {
         self.clock = clock
@@ -157,18 +166,22 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             }
             return
         }
-        let loop = context.eventLoop.assumeIsolated()
-        clock.schedule = { [unowned self] duration, phase in
-            self.clock.timer = loop.scheduleTask(in: .nanoseconds(Self.nanoseconds(duration))) {
-                self.deadlinePassed(phase, context: context)
-            }
-        }
         clock.enter(.idle)
+        armCheck(context: context)
+    }
+
+    /// One check per interval per connection, whatever its number of requests.
+    private func armCheck(context: ChannelHandlerContext) {
+        check = context.eventLoop.assumeIsolated().scheduleTask(in: clock.checkInterval) { [unowned self] in
+            guard self.check != nil else { return }
+            if NIODeadline.now() >= self.clock.deadline { self.deadlinePassed(context: context) }
+            self.armCheck(context: context)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        clock.timer?.cancel()
-        clock.schedule = nil
+        check?.cancel()
+        check = nil
         if counted { counter.closed() }
         counted = false
     }
@@ -179,10 +192,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelRead(data)
     }
 
-    private func deadlinePassed(_ phase: ConnectionClock.Phase, context: ChannelHandlerContext) {
-        guard clock.phase == phase else { return }
-        switch phase {
+    private func deadlinePassed(context: ChannelHandlerContext) {
+        switch clock.phase {
         case .idle:
+            clock.enter(.responding)
             context.close(promise: nil)
         case .readingHead:
             let refusal = Refusal(.requestTimeout, "the request head did not arrive in time")
@@ -199,10 +212,6 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .responding:
             break
         }
-    }
-
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
     }
 }
 

@@ -65,7 +65,7 @@ public struct Gateway: Sendable {
         let calls = router.group("p").add(
             middleware: BearerAuthenticator<Caller>(
                 audience: "caller",
-                candidates: { holder.current.policy.callers.map { ($0, $0.tokenDigest) } },
+                candidates: { holder.current.policy.callers }, digest: { $0.tokenDigest },
                 assign: { $0.caller = $1 },
                 onRefused: { refusal, request, context in
                     let enforcer = holder.current.enforcer
@@ -80,14 +80,14 @@ public struct Gateway: Sendable {
         let audit = router.group("audit").add(
             middleware: BearerAuthenticator<Auditor>(
                 audience: "auditor",
-                candidates: { holder.current.policy.auditors.map { ($0, $0.tokenDigest) } },
+                candidates: { holder.current.policy.auditors }, digest: { $0.tokenDigest },
                 assign: { $0.auditor = $1 }))
         AuditRoutes(reader: reader).add(to: audit)
 
         let adminDigest = configuration.adminToken.map { KeyedDigests.tokenDigest($0) }
         let admin = router.group("admin").add(
-            middleware: BearerAuthenticator<String>(
-                audience: "admin", candidates: { adminDigest.map { [("admin", $0)] } }, assign: { _, _ in }))
+            middleware: BearerAuthenticator<[UInt8]>(
+                audience: "admin", candidates: { adminDigest.map { [$0] } }, digest: { $0 }, assign: { _, _ in }))
         AdminRoutes(reloader: reloader, ledger: ledger, policy: holder, consents: consents, erasure: erasure).add(to: admin)
 
         let counter = ConnectionCounter()

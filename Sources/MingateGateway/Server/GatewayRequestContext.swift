@@ -1,7 +1,6 @@
 import Hummingbird
 import MingatePolicy
 import NIOCore
-import Synchronization
 
 /// What the gateway knows about one request as it passes the middleware: its id, who sent it (set by the
 /// authenticator of its route group, before the body is read), and where from.
@@ -19,25 +18,9 @@ public struct GatewayRequestContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        requestID = RequestID.next()
+        // Hummingbird's own id for the request (a random per-process prefix and a counter), so the server's log
+        // lines (`hb.request.id`), the ledger's `request_id`, the caller's and the partner's `X-Request-Id` agree.
+        requestID = source.logger[metadataKey: "hb.request.id"]?.description ?? "unknown"
         remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
-    }
-}
-
-/// Request ids: a random per-process prefix and a counter. Unique within a process, unguessable across
-/// processes, and cheap (no UUID formatting per request).
-enum RequestID {
-    private static let prefix: String = {
-        var generator = SystemRandomNumberGenerator()
-        let value = generator.next() as UInt64
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }()
-    private static let counter = Atomic<UInt64>(0)
-
-    static func next() -> String {
-        let value = counter.add(1, ordering: .relaxed).newValue
-        let hex = String(value, radix: 16)
-        return prefix + "-" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex
     }
 }

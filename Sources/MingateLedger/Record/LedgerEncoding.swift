@@ -8,6 +8,11 @@ public enum LedgerEncoding {
     /// The canonical bytes, written directly in sorted member order (the hot path: one per request).
     /// `referenceObject` builds the same record as a `JSONObject`; a test checks the two agree byte for byte.
     public static func encode(_ draft: LedgerDraft, sequence: Int64, at time: Date) -> [UInt8] {
+        encode(draft, sequence: sequence, time: timestamp(time))
+    }
+
+    /// The same with the time already formatted (a store formats it once per commit, not once per entry).
+    static func encode(_ draft: LedgerDraft, sequence: Int64, time: String) -> [UInt8] {
         var out = CanonicalWriter()
         switch draft {
         case .disclosure(let d):
@@ -40,7 +45,7 @@ public enum LedgerEncoding {
             out.member("route", d.route)
             out.member("seq", Int(sequence))
             out.member("subject_key", d.subjectKey)
-            out.member("time", timestamp(time))
+            out.member("time", time)
             out.member("transfer_basis", d.transferBasis)
             out.member("v", version)
             out.key("withheld")
@@ -61,7 +66,7 @@ public enum LedgerEncoding {
             out.member("request_id", o.requestID)
             out.member("seq", Int(sequence))
             out.member("status", o.status)
-            out.member("time", timestamp(time))
+            out.member("time", time)
             out.member("v", version)
         case .refusals(let r):
             out.member("count", r.count)
@@ -71,7 +76,7 @@ public enum LedgerEncoding {
             out.member("request_id", r.id)
             out.member("seq", Int(sequence))
             out.member("source", r.source)
-            out.member("time", timestamp(time))
+            out.member("time", time)
             out.member("v", version)
             out.member("window_seconds", r.windowSeconds)
             out.member("window_start", r.windowStart)

@@ -141,7 +141,7 @@ public final class PostgresLedgerStore: LedgerStore {
             var sequence = nextSequence
             let recordedAt = LedgerEncoding.timestamp(time)
             for draft in drafts {
-                let encoded = LedgerEncoding.encode(draft, sequence: sequence, at: time)
+                let encoded = LedgerEncoding.encode(draft, sequence: sequence, time: recordedAt)
                 let entry = LedgerEntry(
                     sequence: sequence, kind: draft.kind, recordedAt: recordedAt, requestID: draft.requestID, encoded: encoded)
                 let columns = draft.indexColumns

@@ -73,10 +73,11 @@ public struct JSONMinimiser: Sendable {
                     result.withheld.append(childPath.description)
                     continue
                 }
+                // Member names are unique (the parser refuses duplicates): append, no lookup.
                 if let rule = child.rule {
-                    out[member.name] = try keepWhole(member.value, rule: rule, node: child, path: childPath, transformer, &result)
+                    out.append(member.name, try keepWhole(member.value, rule: rule, node: child, path: childPath, transformer, &result))
                 } else if let kept = try keepContainer(member.value, node: child, path: childPath, transformer, &result) {
-                    out[member.name] = kept
+                    out.append(member.name, kept)
                 }
             }
             return .object(out)
@@ -125,16 +126,22 @@ public struct JSONMinimiser: Sendable {
         case .object(let object):
             var out = JSONObject()
             for member in object.members {
-                let childPath = path.appending(.name(member.name))
                 if deny.denies(member.name) {
-                    result.withheld.append(childPath.description)
+                    result.withheld.append(path.appending(.name(member.name)).description)
                     continue
                 }
                 let child = node?.children[.name(member.name)]
                 if let child, let rule = child.rule, rule.transform != .keep {
-                    out[member.name] = try keepWhole(member.value, rule: rule, node: child, path: childPath, transformer, &result)
+                    out.append(
+                        member.name,
+                        try keepWhole(member.value, rule: rule, node: child, path: path.appending(.name(member.name)), transformer, &result))
+                } else if child == nil && !member.value.isContainer {
+                    // A scalar with no rule of its own: kept as it is, no path needed.
+                    out.append(member.name, member.value)
                 } else {
-                    out[member.name] = try keepSubtree(member.value, node: child, path: childPath, transformer, &result)
+                    out.append(
+                        member.name,
+                        try keepSubtree(member.value, node: child, path: path.appending(.name(member.name)), transformer, &result))
                 }
             }
             return .object(out)
