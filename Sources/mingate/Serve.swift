@@ -54,20 +54,54 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    func runGateway(_ configuration: GatewayConfiguration, logger: Logger, extra: [any Service] = []) async throws {
+    func runGateway(_ base: GatewayConfiguration, logger: Logger, extra: [any Service] = []) async throws {
+        var configuration = base
+        Self.fitConnectionCap(&configuration, logger: logger)
+        let host = configuration.host
         let gateway: Gateway
         do {
             gateway = try Gateway.build(configuration, logger: logger) { port in
-                logger.notice("listening", metadata: ["server.address": "\(configuration.host):\(port)"])
+                logger.notice("listening", metadata: ["server.address": "\(host):\(port)"])
             }
         } catch {
             throw CommandFailure(error.description)
         }
+        let policy = gateway.policy.current.policy
+        logger.notice(
+            "starting",
+            metadata: [
+                "ledger.url": "\((try? LedgerURL(configuration.ledger))?.description ?? configuration.ledger)",
+                "ledger.checkpoint_key": "\(configuration.checkpointKeyFile ?? "none")",
+                "policy.version": "\(policy.version)",
+                "policy.partners": "\(policy.partners.keys.sorted().joined(separator: ","))",
+                "server.max_connections": "\(configuration.connections.maxConnections)",
+            ])
         let group = ServiceGroup(
             configuration: .init(
                 services: extra.map { .init(service: $0) } + gateway.services.map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// Raises the open-file limit to its hard limit and keeps the connection cap under it (with room for the
+    /// ledger, partner connections and the listening socket), so the cap, not `accept` failing, is what a flood meets.
+    static func fitConnectionCap(_ configuration: inout GatewayConfiguration, logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            _ = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        let room = Int(min(limit.rlim_cur, 1 << 30)) - 512
+        if configuration.connections.maxConnections > room {
+            logger.warning(
+                "connection cap lowered to fit the open-file limit (raise LimitNOFILE to allow more)",
+                metadata: [
+                    "server.max_connections": "\(max(room, 16))", "server.configured": "\(configuration.connections.maxConnections)",
+                ])
+            configuration.connections.maxConnections = max(room, 16)
+        }
     }
 
     /// Runs one stand-in partner on a free port, in the same service group as the gateway (it stops after the
