@@ -85,6 +85,44 @@ import Testing
         #expect(throws: LedgerError.self) { try database.execute("UPDATE ledger_entries SET partner = 'x'") }
     }
 
+    @Test func aCheckpointIsSignedAfterAnIdleIntervalWithoutAnotherAppend() async throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let signer = NoteSigner.generate(name: "test.mingate/idle")
+        let writer = LedgerWriter(
+            store: try SQLiteLedgerStore(path: path), checkpointing: .init(signer: signer, origin: signer.name, interval: 0.2))
+        try await writer.running { writer in
+            _ = try await writer.append(Self.disclosure(0))
+            _ = try await writer.append(Self.disclosure(1))
+            // No further request: the tick signs the checkpoint once the interval has passed.
+            try await Task.sleep(for: .milliseconds(900))
+            let checkpoints = try SQLiteLedgerStore(path: path).checkpoints()
+            #expect(checkpoints.last?.size == 2, "signed while idle: \(checkpoints.map(\.size))")
+            #expect(writer.unsignedEntries == 0)
+        }
+    }
+
+    @Test func shutdownWithTheStoreFailingEndsWithinItsGrace() async throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = LedgerWriter(store: try SQLiteLedgerStore(path: path), commitTimeout: .seconds(2))
+        let started = try await writer.running { writer -> ContinuousClock.Instant in
+            _ = try await writer.append(Self.disclosure(0))
+            // Every insert fails from now on, as with a full disk.
+            try SQLiteDatabase(path: path).execute(
+                "CREATE TRIGGER fail_inserts BEFORE INSERT ON ledger_entries BEGIN SELECT RAISE(ABORT, 'disk full'); END;")
+            await #expect(throws: LedgerError.self) { _ = try await writer.append(Self.disclosure(1)) }
+            // An outcome nobody waits for stays queued and is retried…
+            writer.record(Outcome(requestID: "req-0", decisionSequence: 0, partner: "midtrans", status: 200, bytesSent: 1, bytesReceived: 1, latencyMilliseconds: 1, error: nil))
+            #expect(!writer.isHealthy)
+            return ContinuousClock.now
+        }
+        // …until shutdown gives up on it after the grace (5 s by default) instead of never exiting.
+        let took = ContinuousClock.now - started
+        #expect(took < .seconds(8), "shutdown took \(took)")
+        #expect(try SQLiteLedgerStore(path: path).size() == 1, "only what could be written")
+    }
+
     @Test func ledgerURLs() throws {
         #expect(try LedgerURL("sqlite:/tmp/x.sqlite") == .sqlite(path: "/tmp/x.sqlite"))
         #expect(throws: LedgerError.self) { try LedgerURL("mysql://x") }
