@@ -5,6 +5,7 @@
 #   scripts/bench-gateway.sh                                  # peers.sh defaults: CONNS=32 DURATION=10s REPS=3
 #   DURATION=5s REPS=1 scripts/bench-gateway.sh               # quicker
 #   SMOKE=1 scripts/bench-gateway.sh                          # CI: 2 s, one rep, debug build; checks, no figures
+#   MINGATE_BIN=/path/to/mingate scripts/bench-gateway.sh     # measure another build (an earlier commit's)
 #
 # The gateway gets what a real caller sends: a bearer token and the data subject (X-Mingate-Subject). peers.sh's
 # wrk script sends neither, so this runs a temporary copy of ../shared/bench whose post.lua adds both to every
@@ -38,9 +39,13 @@ if [ "$SMOKE" = 1 ]; then
 else
   CONFIGURATION="${CONFIGURATION:-release}"
 fi
-echo "[bench] building ($CONFIGURATION)…" >&2
-swift build -c "$CONFIGURATION" --product mingate >&2
-BIN="$ROOT/.build/$CONFIGURATION/mingate"
+if [ -n "${MINGATE_BIN:-}" ]; then
+  BIN="$MINGATE_BIN"   # another build to compare, e.g. an earlier commit's
+else
+  echo "[bench] building ($CONFIGURATION)…" >&2
+  swift build -c "$CONFIGURATION" --product mingate >&2
+  BIN="$ROOT/.build/$CONFIGURATION/mingate"
+fi
 
 WORK=$(mktemp -d /tmp/mingate-bench.XXXXXX)
 cleanup() { [ -n "${GW_PID:-}" ] && kill "$GW_PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"; }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Profiles the gateway under the benchmark's load and draws a flame graph:
+#
+#   scripts/profile-gateway.sh [OUT.svg]          # default docs/flame-after.svg
+#   BIN=/path/to/mingate SECS=10 scripts/profile-gateway.sh /tmp/flame.svg
+#
+# Starts the peers' stand-in partner (nginx `return 200`, ../shared/bench/conf) on :18080, the gateway (release
+# build, durable SQLite ledger, bench/partners) on :18090, warms up, then runs wrk -t1 -c32 with the benchmark's
+# payload, a caller token and a subject while `perf record -g` samples the gateway. Prints req/s and the
+# gateway's CPU µs per request, and writes the SVG (scripts/flamegraph.py). Needs linux-perf, nginx, wrk.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+OUT="${1:-docs/flame-after.svg}"
+SECS="${SECS:-8}"
+SHARED_BENCH="${SHARED_BENCH:-$ROOT/../shared/bench}"
+BIN="${BIN:-$ROOT/.build/release/mingate}"
+[ -x "$BIN" ] || swift build -c release --product mingate
+for p in nginx wrk perf; do command -v "$p" >/dev/null || { echo "profile: needs $p (apt-get install nginx wrk linux-perf)" >&2; exit 1; }; done
+
+WORK=$(mktemp -d /tmp/mingate-profile.XXXXXX)
+cleanup() {
+  [ -n "${GW:-}" ] && kill "$GW" 2>/dev/null
+  [ -f "$WORK/up/nginx.pid" ] && kill "$(cat "$WORK/up/nginx.pid")" 2>/dev/null
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+mkdir -p "$WORK/up/tmp"
+sed -e "s|@DIR@|$WORK/up|g; s|@WORKERS@|1|g; s|@PORT_UP@|18080|g; s|@PORT_CAP@|18084|g" \
+  "$SHARED_BENCH/conf/upstream.nginx.conf.in" > "$WORK/up/nginx.conf"
+nginx -p "$WORK/up/" -e "$WORK/up/error.log" -c "$WORK/up/nginx.conf" -g 'daemon on;'
+cp "$SHARED_BENCH/post.lua" "$SHARED_BENCH/payload.json" "$WORK/"
+sed -i 's|^wrk.headers\["Content-Type"\] = "application/json"|&\nwrk.headers["Authorization"] = "Bearer bench-token-not-secret"\nwrk.headers["X-Mingate-Subject"] = "customer-8812"|' "$WORK/post.lua"
+
+MINGATE_PSEUDONYM_KEY=bench-pseudonym-key-0123456789abcdef MINGATE_LEDGER_KEY=bench-ledger-key-0123456789abcdef \
+  "$BIN" serve --partners bench/partners --policies bench/policies --ledger "sqlite:$WORK/ledger.sqlite" \
+  --port 18090 --log-level error &
+GW=$!
+for _ in $(seq 100); do curl -fs http://127.0.0.1:18090/healthz >/dev/null 2>&1 && break; sleep 0.1; done
+URL=http://127.0.0.1:18090/p/logistics-co/delivery/v1/shipments
+(cd "$WORK" && PAYLOAD="$WORK/payload.json" wrk -t1 -c32 -d2s -s post.lua "$URL" >/dev/null)
+T0=$(awk '{print $14+$15}' /proc/$GW/stat)
+perf record -F 999 -g -o "$WORK/perf.data" -p "$GW" -- sleep "$SECS" >/dev/null 2>&1 &
+PERF=$!
+(cd "$WORK" && PAYLOAD="$WORK/payload.json" wrk -t1 -c32 -d"${SECS}s" --latency -s post.lua "$URL" > "$WORK/wrk.txt")
+T1=$(awk '{print $14+$15}' /proc/$GW/stat)
+wait $PERF || true
+if grep -q "Non-2xx" "$WORK/wrk.txt"; then echo "profile: the gateway refused bench traffic" >&2; grep Non-2xx "$WORK/wrk.txt" >&2; exit 1; fi
+REQ=$(awk '/^WRKSTAT/{for(i=1;i<=NF;i++) if ($i ~ /^requests=/) {split($i,a,"="); print a[2]}}' "$WORK/wrk.txt")
+HZ=$(getconf CLK_TCK)
+awk -v t=$((T1-T0)) -v r="$REQ" -v s="$SECS" -v hz="$HZ" \
+  'END{printf "[profile] %.0f req/s, %.1f µs CPU per request (perf sampling adds a few per cent)\n", r/s, t*1e6/hz/r}' /dev/null
+perf script -i "$WORK/perf.data" 2>/dev/null \
+  | python3 scripts/flamegraph.py --title "${TITLE:-mingate} under wrk -t1 -c32, $(date -u +%Y-%m-%d)" ${FOLDED:+--folded "$FOLDED"} > "$OUT"
+echo "[profile] wrote $OUT" >&2
