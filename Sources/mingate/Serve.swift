@@ -33,7 +33,12 @@ struct Serve: AsyncParsableCommand {
         if let port { configuration.port = port }
         if let partners { configuration.partnersDirectory = partners }
         if let policies { configuration.policiesDirectory = policies }
-        if let ledger { configuration.ledger = ledger }
+        if let ledger {
+            configuration.ledger = ledger
+        } else if sandbox && config == nil {
+            // The sandbox's own ledger, the one the README and scripts/sandbox name, never a production default.
+            configuration.ledger = "sqlite:var/sandbox-ledger.sqlite"
+        }
         if let checkpointKey { configuration.checkpointKeyFile = checkpointKey }
         if let logLevel {
             guard let level = Logger.Level(rawValue: logLevel) else { throw CommandFailure("unknown log level '\(logLevel)'") }
