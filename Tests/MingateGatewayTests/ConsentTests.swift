@@ -38,8 +38,18 @@ import Testing
                 "POST", Self.verify, token: GatewayHarness.accountToken,
                 headers: [("Content-Type", "multipart/form-data; boundary=\(Self.boundary)")], body: Self.body, subject: "customer-9999")
             #expect(other.errorCode == "consent_required")
-            let reasons = try harness.decisions().map { $0["reason"]?.stringValue }
+            let records = try harness.decisions()
+            let reasons = records.map { $0["reason"]?.stringValue }
             #expect(reasons == ["consent_required", "allowed", "consent_required", "consent_required"])
+            // What a refusal would have sent is not a disclosure: refused records list nothing as disclosed.
+            for record in records {
+                guard case .array(let disclosed)? = record["disclosed"] else {
+                    Issue.record("no disclosed array")
+                    continue
+                }
+                #expect(disclosed.isEmpty == (record["decision"]?.stringValue == "refuse"))
+                #expect((record["body_digest"] == .null) == (record["decision"]?.stringValue == "refuse"))
+            }
         }
     }
 

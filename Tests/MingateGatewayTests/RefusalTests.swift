@@ -95,6 +95,18 @@ import Testing
         }
     }
 
+    @Test func aRepeatedControlHeaderIsRefusedNotResolved() async throws {
+        try await GatewayHarness.with { harness in
+            let answer = try await harness.postJSON(
+                "/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder,
+                headers: [("X-Mingate-Subject", "customer-1"), ("X-Mingate-Subject", "customer-2")], subject: nil)
+            #expect(answer.status == 400)
+            #expect(answer.errorCode == "duplicate_control_header")
+            #expect(harness.partner.received.isEmpty)
+            #expect(try harness.decisions().map { $0["reason"]?.stringValue } == ["duplicate_control_header"])
+        }
+    }
+
     @Test func unknownAndUnauthorisedCallers() async throws {
         try await GatewayHarness.with { harness in
             let none = try await harness.postJSON("/p/midtrans/payment/v2/charge", "{}", token: nil)
