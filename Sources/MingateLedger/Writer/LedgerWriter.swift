@@ -104,17 +104,12 @@ public final class LedgerWriter: Service, Sendable {
     public func appendWaiting(_ draft: LedgerDraft) async throws(LedgerError) -> LedgerEntry {
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                let (accepted, wake) = state.withLockedValue { state -> (Bool, CheckedContinuation<Void, Never>?) in
-                    guard !state.stopping else { return (false, nil) }
+                let accepted = updateAndWake { state -> Bool in
+                    guard !state.stopping else { return false }
                     state.pending.append(Pending(draft: draft, continuation: continuation))
-                    defer { state.idle = nil }
-                    return (true, state.idle)
+                    return true
                 }
-                guard accepted else {
-                    continuation.resume(throwing: LedgerError(.closed, "the ledger writer is shutting down"))
-                    return
-                }
-                wake?.resume()
+                if !accepted { continuation.resume(throwing: LedgerError(.closed, "the ledger writer is shutting down")) }
             }
         } catch let error as LedgerError {
             throw error
@@ -125,17 +120,25 @@ public final class LedgerWriter: Service, Sendable {
 
     /// Enqueues an entry (an outcome, a refusal summary) without waiting for it to be written.
     public func record(_ draft: LedgerDraft) {
-        let (accepted, wake) = state.withLockedValue { state -> (Bool, CheckedContinuation<Void, Never>?) in
-            guard !state.stopped else { return (false, nil) }
+        let accepted = updateAndWake { state -> Bool in
+            guard !state.stopped else { return false }
             state.pending.append(Pending(draft: draft, continuation: nil))
-            defer { state.idle = nil }
-            return (true, state.idle)
+            return true
         }
-        guard accepted else {
+        if !accepted {
             logger.error("entry after the ledger stopped; not written", metadata: ["ledger.kind": "\(draft.kind.rawValue)"])
-            return
         }
-        wake?.resume()
+    }
+
+    /// Changes the state under the lock, then wakes the loop if it is parked (it re-reads the state itself).
+    private func updateAndWake<T>(_ body: (inout State) -> T) -> T {
+        let (result, idle) = state.withLockedValue { state -> (T, CheckedContinuation<Void, Never>?) in
+            let result = body(&state)
+            defer { state.idle = nil }
+            return (result, state.idle)
+        }
+        idle?.resume()
+        return result
     }
 
     /// Enqueues an outcome without waiting for it to be written.
@@ -157,14 +160,12 @@ public final class LedgerWriter: Service, Sendable {
     /// more than once, and before `run()` has started (it then returns when `run()` would have ended).
     public func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let (done, wake) = state.withLockedValue { state -> (Bool, CheckedContinuation<Void, Never>?) in
-                if state.stopped { return (true, nil) }
+            let done = updateAndWake { state -> Bool in
+                if state.stopped { return true }
                 state.stopping = true
                 state.waitingForStop.append(continuation)
-                defer { state.idle = nil }
-                return (false, state.idle)
+                return false
             }
-            wake?.resume()
             if done { continuation.resume() }
         }
     }
@@ -201,12 +202,7 @@ public final class LedgerWriter: Service, Sendable {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            let wake = self.state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
-                state.stopping = true
-                defer { state.idle = nil }
-                return state.idle
-            }
-            wake?.resume()
+            self.updateAndWake { $0.stopping = true }
         }
         try? await pool.shutdownGracefully()
     }
@@ -219,11 +215,7 @@ public final class LedgerWriter: Service, Sendable {
     private func tick() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: tickInterval)
-            let wake = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
-                defer { state.idle = nil }
-                return state.idle
-            }
-            wake?.resume()
+            updateAndWake { _ in }
         }
     }
 
