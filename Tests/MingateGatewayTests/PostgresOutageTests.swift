@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import MingateLedger
 import MingatePolicy
 import Testing
@@ -120,5 +121,47 @@ final class TestPostgresServer {
             #expect(decisions.count == 2)
             #expect(decisions.allSatisfy { $0.document?["decision"]?.stringValue == "forward" })
         }
+    }
+
+    @Test func theGatewayStartsWhilePostgresIsDownAndStopsInTimeWhenItIsDownAgain() async throws {
+        guard TestPostgresServer.canRun else {
+            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "CI runs as root with PostgreSQL installed")
+            return
+        }
+        let server = try TestPostgresServer(port: try CrashTests.freePort())
+        defer { server.remove() }
+        try server.stop()
+        let stopAsked = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+        try await GatewayHarness.with(configure: {
+            $0.ledger = server.url
+            $0.ledgerCommitTimeout = .seconds(3)
+        }) { harness in
+            // Up, but not ready: nothing can be recorded, so nothing is forwarded.
+            #expect(try await harness.send("GET", "/healthz", token: nil).status == 200)
+            #expect(try await harness.send("GET", "/readyz", token: nil).status == 503)
+            let refused = try await harness.postJSON("/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder)
+            #expect(refused.status == 503)
+            #expect(refused.errorCode == "ledger_unavailable")
+            #expect(harness.partner.received.isEmpty)
+
+            try server.start()
+            var ready = false
+            for _ in 0..<100 {
+                if try await harness.send("GET", "/readyz", token: nil).status == 200 {
+                    ready = true
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(ready, "/readyz turns ready once PostgreSQL is up")
+            let served = try await harness.postJSON("/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder)
+            #expect(served.status == 200)
+
+            // Down again, with the last outcome possibly still queued: shutdown must end all the same.
+            try server.stop()
+            stopAsked.withLockedValue { $0 = .now }
+        }
+        let took = ContinuousClock.now - (stopAsked.withLockedValue { $0 } ?? .now)
+        #expect(took < .seconds(20), "shutdown with the store down took \(took)")
     }
 }
