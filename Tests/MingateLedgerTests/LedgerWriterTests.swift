@@ -102,6 +102,21 @@ import Testing
         }
     }
 
+    @Test func whenIdleTheWALIsFoldedBackIntoTheDatabaseFile() async throws {
+        let path = Self.temporaryPath()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let writer = LedgerWriter(store: try SQLiteLedgerStore(path: path))
+        try await writer.running { writer in
+            for index in 0..<200 { _ = try await writer.append(Self.disclosure(index)) }
+            let walSize = { ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int) ?? 0 }
+            #expect(walSize() > 0, "commits go to the WAL first")
+            // Idle past the maintenance interval: the WAL is checkpointed and truncated.
+            for _ in 0..<80 where walSize() > 0 { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(walSize() == 0)
+        }
+        #expect(try SQLiteLedgerStore(path: path).size() == 200)
+    }
+
     @Test func shutdownWithTheStoreFailingEndsWithinItsGrace() async throws {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }

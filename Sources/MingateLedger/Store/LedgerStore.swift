@@ -18,6 +18,12 @@ public protocol LedgerStore: AnyObject {
     func checkpoints() throws(LedgerError) -> [(size: Int, note: String)]
     /// Disclosure entries matching `filter`, oldest first, after sequence `after`, at most `limit`.
     func query(_ filter: LedgerFilter, after: Int64, limit: Int) throws(LedgerError) -> [LedgerEntry]
+    /// Housekeeping the writer runs when idle (SQLite: fold the WAL back into the database file).
+    func maintain() throws(LedgerError)
+}
+
+extension LedgerStore {
+    public func maintain() throws(LedgerError) {}
 }
 
 /// What an auditor searches by. Every field is optional; set fields must all match.

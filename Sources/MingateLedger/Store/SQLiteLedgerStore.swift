@@ -183,6 +183,16 @@ public final class SQLiteLedgerStore: LedgerStore {
         try database.execute("ROLLBACK")
     }
 
+    /// Copies the WAL's committed pages into the database file and truncates the WAL, so the database, not an
+    /// ever-growing WAL, holds the ledger. Readers in the middle of a read keep their snapshot; what they pin is
+    /// folded in at the next idle turn.
+    public func maintain() throws(LedgerError) {
+        // Without waiting on readers: a request arriving now must not queue behind a checkpoint.
+        database.setBusyTimeout(milliseconds: 0)
+        defer { database.setBusyTimeout(milliseconds: 5_000) }
+        try database.execute("PRAGMA wal_checkpoint(TRUNCATE);")
+    }
+
     public func size() throws(LedgerError) -> Int64 {
         let count = try database.prepare("SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_entries")
         _ = try count.step()

@@ -64,6 +64,8 @@ public final class LedgerWriter: Service, Sendable {
     public let commitTimeout: Duration
     /// How long shutdown keeps trying to write queued outcomes to a failing store.
     public let shutdownGrace: Duration
+    /// At most this often, when idle after commits, the store's housekeeping runs (SQLite: a WAL checkpoint).
+    public var maintenanceInterval: Duration { .seconds(5) }
 
     /// A writer that opens its store when it starts running (so a gateway can start while PostgreSQL is down and
     /// answer 503 until it is back).
@@ -237,6 +239,8 @@ public final class LedgerWriter: Service, Sendable {
         var lastCheckpointTime = Date.distantPast
         var opened = false
         var stopDeadline: ContinuousClock.Instant?
+        var committedSinceMaintenance = false
+        var lastMaintenance = ContinuousClock.now
 
         while true {
             if !opened {
@@ -253,11 +257,17 @@ public final class LedgerWriter: Service, Sendable {
             if !batch.isEmpty {
                 if opened {
                     await commit(batch, io, &tree, &log)
+                    committedSinceMaintenance = true
                 } else {
                     fail(batch, LedgerError(.storeUnavailable, "the ledger store cannot be opened"))
                 }
             } else if opened && !isHealthy {
                 await probe(io)
+            } else if opened && committedSinceMaintenance && ContinuousClock.now - lastMaintenance >= maintenanceInterval {
+                // Idle: fold the WAL back into the database file.
+                try? await io.run { () throws(LedgerError) in try io.requireStore().maintain() }
+                committedSinceMaintenance = false
+                lastMaintenance = .now
             }
             if opened {
                 await signCheckpointIfDue(io, tree, &lastCheckpointTime, force: stopping && batch.isEmpty)
