@@ -10,7 +10,7 @@ struct ErasureService: Sendable {
     let policy: PolicyHolder
     let pipeline: DisclosurePipeline
     let records: ConsentReader
-    let reader: ReaderPool<any LedgerStore>
+    let ledger: any LedgerLog
     let logger: Logger
 
     struct Report: Sendable {
@@ -24,9 +24,7 @@ struct ErasureService: Sendable {
         let subjectKey = loaded.enforcer.subjectKey(for: subject)
         let erasureID = "er-" + UUID().uuidString.lowercased()
         // Every partner a forward decision disclosed this person's data to.
-        let decisions = try await reader.read {
-            try $0.query(LedgerFilter(subjectKey: subjectKey, decision: "forward"), after: -1, limit: 1_000_000)
-        }
+        let decisions = try await ledger.query(LedgerFilter(subjectKey: subjectKey, decision: "forward"), after: -1, limit: 1_000_000)
         var partners: [String] = []
         for entry in decisions {
             if let partner = entry.document?["partner"]?.stringValue, entry.document?["purpose"]?.stringValue != "erasure",

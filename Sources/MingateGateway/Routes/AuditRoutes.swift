@@ -13,9 +13,10 @@ import NIOCore
 /// - `GET /audit/proof/{seq}`: an offline receipt for one record (c2sp.org/tlog-proof shape).
 ///
 /// Every parameter is parsed strictly: a bad escape, an unknown parameter value or a limit out of range is a 400
-/// with a code, never a silently wider answer. Reads use the reader pool, never the writer's connection.
+/// with a code, never a silently wider answer. Reads go through the ledger log's readers, never the writer's
+/// connection.
 struct AuditRoutes: Sendable {
-    let reader: ReaderPool<any LedgerStore>
+    let ledger: any LedgerLog
 
     func add(to group: RouterGroup<GatewayRequestContext>) {
         group.get("checkpoint") { _, context in try await checkpoint(context) }
@@ -29,7 +30,7 @@ struct AuditRoutes: Sendable {
 
     func checkpoint(_ context: GatewayRequestContext) async throws -> Response {
         log(context, "checkpoint")
-        guard let note = try await read({ try $0.checkpoints().last?.note }) else {
+        guard let note = try await read({ log throws(LedgerError) in try await log.checkpoints().last?.note }) else {
             throw Refusal(.notFound, "no checkpoint yet")
         }
         return Self.text(note)
@@ -40,7 +41,7 @@ struct AuditRoutes: Sendable {
         guard let text = context.parameters.get("seq"), let sequence = Int64(text), sequence >= 0, sequence < Int64.max else {
             throw Refusal(.badRequest, "a record's sequence number is a non-negative integer")
         }
-        let receipt = try await read { try InclusionReceipt.make(for: sequence, from: $0) }
+        let receipt = try await read { log throws(LedgerError) in try await log.receipt(for: sequence) }
         return Self.text(receipt.text)
     }
 
@@ -88,8 +89,8 @@ struct AuditRoutes: Sendable {
             partner: values["partner"], purpose: values["purpose"], caller: values["caller"],
             subjectKey: values["subject_key"], decision: values["decision"], since: values["since"],
             until: values["until"])
-        let (note, entries) = try await read { store in
-            (try store.checkpoints().last?.note, try store.query(filter, after: start, limit: count))
+        let (note, entries) = try await read { log throws(LedgerError) in
+            (try await log.checkpoints().last?.note, try await log.query(filter, after: start, limit: count))
         }
         var body: [UInt8] = Array(#"{"checkpoint":"#.utf8)
         if let note { JSONWriter.writeString(note, into: &body) } else { body += Array("null".utf8) }
@@ -124,10 +125,10 @@ struct AuditRoutes: Sendable {
         return true
     }
 
-    private func read<T: Sendable>(_ body: @escaping @Sendable (any LedgerStore) throws -> T) async throws -> T {
+    private func read<T: Sendable>(_ body: (any LedgerLog) async throws(LedgerError) -> T) async throws(Refusal) -> T {
         do {
-            return try await reader.read(body)
-        } catch let error as LedgerError where error.code == .notFound {
+            return try await body(ledger)
+        } catch where error.code == .notFound {
             throw Refusal(.notFound, error.message)
         } catch {
             throw Refusal(.ledgerUnavailable, "the ledger cannot be read now")

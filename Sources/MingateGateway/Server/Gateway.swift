@@ -36,22 +36,32 @@ public struct Gateway: Sendable {
         if !url.isDurable {
             logger.critical("the ledger is NOT durable (sync=off): for benchmarks only, never with real data")
         }
-        if case .sqlite = url {
+        // The ledger as the running gateway uses it: SQLite on threads of its own, PostgreSQL through a pooled
+        // async client (a service of the group, started before the writer and stopped after it).
+        let log: any LedgerLog
+        let consents: ConsentReader
+        var storeServices: [any Service] = []
+        switch url {
+        case .sqlite:
             // A file that cannot be opened or created is a configuration error: say so now.
             do { _ = try url.open() } catch { throw GatewayError(.ledger, error.description) }
+            log = BlockingLedgerLog(opening: { () throws(LedgerError) in try url.open() }, readers: { try url.open() })
+            consents = ConsentReader(backend: .blocking(ReaderPool { try url.openConsents() }))
+        case .postgres(let location):
+            let postgres = PostgresLedger(location: location, logger: logger)
+            log = postgres
+            consents = ConsentReader(backend: .postgres(PostgresConsentLog(ledger: postgres, logger: logger)))
+            storeServices.append(postgres)
         }
         let checkpointing = try checkpointing(configuration, logger: logger)
         let ledger = LedgerWriter(
-            opening: { () throws(LedgerError) in try url.open() }, checkpointing: checkpointing,
-            commitTimeout: configuration.ledgerCommitTimeout, logger: logger)
+            log: log, checkpointing: checkpointing, commitTimeout: configuration.ledgerCommitTimeout, logger: logger)
         let clients = try PartnerClients(partners: Array(loaded.policy.partners.values))
         let holder = PolicyHolder(loaded)
-        let consents = ConsentReader(ledgerURL: configuration.ledger)
-        let reader = ReaderPool<any LedgerStore> { try url.open() }
         let reloader = PolicyReloader(configuration: configuration, holder: holder, clients: clients, logger: logger)
         let pipeline = DisclosurePipeline(ledger: ledger, clients: clients, maxResponseBytes: configuration.maxResponseBytes)
         let unidentified = UnidentifiedRefusals(ledger: ledger, window: configuration.unidentifiedWindow)
-        let erasure = ErasureService(policy: holder, pipeline: pipeline, records: consents, reader: reader, logger: logger)
+        let erasure = ErasureService(policy: holder, pipeline: pipeline, records: consents, ledger: log, logger: logger)
 
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: ErrorBodyMiddleware())
@@ -82,7 +92,7 @@ public struct Gateway: Sendable {
                 audience: "auditor",
                 candidates: { holder.current.policy.auditors }, digest: { $0.tokenDigest },
                 assign: { $0.auditor = $1 }))
-        AuditRoutes(reader: reader).add(to: audit)
+        AuditRoutes(ledger: log).add(to: audit)
 
         let adminDigest = configuration.adminToken.map { KeyedDigests.tokenDigest($0) }
         let admin = router.group("admin").add(
@@ -99,7 +109,7 @@ public struct Gateway: Sendable {
             logger: logger)
         return Gateway(
             policy: holder, ledger: ledger, clients: clients, reloader: reloader, connections: counter,
-            unidentified: unidentified, services: [ledger, unidentified, clients, reloader, application])
+            unidentified: unidentified, services: storeServices + [ledger, unidentified, clients, reloader, application])
     }
 
     static func checkpointing(_ configuration: GatewayConfiguration, logger: Logger) throws(GatewayError)

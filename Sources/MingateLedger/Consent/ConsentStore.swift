@@ -48,7 +48,14 @@ public protocol ConsentStore: AnyObject {
 extension ConsentStore {
     /// Whether the latest event for (subject, partner, purpose, kind) is a grant.
     public func isGranted(subjectKey: String, partner: String, purpose: String, kind: ConsentEvent.Kind) throws(LedgerError) -> Bool {
-        try history(subjectKey: subjectKey).last { $0.partner == partner && $0.purpose == purpose && $0.kind == kind }?.state == .granted
+        ConsentEvent.isGranted(in: try history(subjectKey: subjectKey), partner: partner, purpose: purpose, kind: kind)
+    }
+}
+
+extension ConsentEvent {
+    /// Whether the latest event of a subject's history for (partner, purpose, kind) is a grant.
+    public static func isGranted(in history: [ConsentEvent], partner: String, purpose: String, kind: Kind) -> Bool {
+        history.last { $0.partner == partner && $0.purpose == purpose && $0.kind == kind }?.state == .granted
     }
 }
 

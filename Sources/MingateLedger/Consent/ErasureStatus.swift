@@ -45,9 +45,16 @@ public protocol ErasureLog: AnyObject {
 extension ErasureLog {
     /// The current status per (erasure, partner).
     public func currentErasures(subjectKey: String) throws(LedgerError) -> [ErasureStatus] {
+        ErasureStatus.current(try erasures(subjectKey: subjectKey))
+    }
+}
+
+extension ErasureStatus {
+    /// The latest status per (erasure, partner), in the order the erasures were first recorded.
+    public static func current(_ all: [ErasureStatus]) -> [ErasureStatus] {
         var latest: [String: ErasureStatus] = [:]
         var order: [String] = []
-        for status in try erasures(subjectKey: subjectKey) {
+        for status in all {
             let key = status.erasureID + "/" + status.partner
             if latest[key] == nil { order.append(key) }
             latest[key] = status

@@ -7,6 +7,20 @@ public final class PostgresConsentStore: ConsentStore, ErasureLog {
     private let connection: PostgresConnection
     private let logger = Logger(label: "mingate.consent")
 
+    static let schema = [
+        """
+        CREATE TABLE IF NOT EXISTS consent_events (
+            id BIGSERIAL PRIMARY KEY, subject_key TEXT NOT NULL, partner TEXT NOT NULL, purpose TEXT NOT NULL,
+            kind TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL, evidence TEXT)
+        """,
+        "CREATE INDEX IF NOT EXISTS consent_events_subject ON consent_events(subject_key)",
+        """
+        CREATE TABLE IF NOT EXISTS erasure_status (
+            id BIGSERIAL PRIMARY KEY, erasure_id TEXT NOT NULL, subject_key TEXT NOT NULL, partner TEXT NOT NULL,
+            channel TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL, detail TEXT)
+        """,
+    ]
+
     public init(location: PostgresLedgerStore.Location) throws(LedgerError) {
         let configuration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.username, password: location.password,
@@ -15,21 +29,9 @@ public final class PostgresConsentStore: ConsentStore, ErasureLog {
             connection = try PostgresConnection.connect(
                 on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 2, logger: logger
             ).wait()
-            _ = try connection.query(
-                """
-                CREATE TABLE IF NOT EXISTS consent_events (
-                    id BIGSERIAL PRIMARY KEY, subject_key TEXT NOT NULL, partner TEXT NOT NULL, purpose TEXT NOT NULL,
-                    kind TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL, evidence TEXT)
-                """, logger: logger
-            ).wait()
-            _ = try connection.query("CREATE INDEX IF NOT EXISTS consent_events_subject ON consent_events(subject_key)", logger: logger).wait()
-            _ = try connection.query(
-                """
-                CREATE TABLE IF NOT EXISTS erasure_status (
-                    id BIGSERIAL PRIMARY KEY, erasure_id TEXT NOT NULL, subject_key TEXT NOT NULL, partner TEXT NOT NULL,
-                    channel TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL, detail TEXT)
-                """, logger: logger
-            ).wait()
+            for statement in Self.schema {
+                _ = try connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).wait()
+            }
         } catch {
             throw PostgresLedgerStore.failure(error, "cannot open the consent store", code: .storeUnavailable)
         }

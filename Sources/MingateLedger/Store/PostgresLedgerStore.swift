@@ -257,31 +257,7 @@ public final class PostgresLedgerStore: LedgerStore {
 
     public func query(_ filter: LedgerFilter, after: Int64, limit: Int) throws(LedgerError) -> [LedgerEntry] {
         try withConnection("cannot query the ledger") { connection in
-            var bindings = PostgresBindings()
-            bindings.append(location.origin)
-            bindings.append(after)
-            var conditions = ["origin = $1", "seq > $2"]
-            if !filter.includeOutcomes { conditions.append("kind = 'disclosure'") }
-            for (column, value) in [
-                ("partner", filter.partner), ("purpose", filter.purpose), ("caller", filter.caller),
-                ("subject_key", filter.subjectKey), ("decision", filter.decision),
-            ] {
-                if let value {
-                    bindings.append(value)
-                    conditions.append("\(column) = $\(bindings.count)")
-                }
-            }
-            if let since = filter.since {
-                bindings.append(since)
-                conditions.append("recorded_at >= $\(bindings.count)")
-            }
-            if let until = filter.until {
-                bindings.append(until)
-                conditions.append("recorded_at < $\(bindings.count)")
-            }
-            bindings.append(Int64(limit))
-            let sql = "SELECT seq, kind, recorded_at, request_id, entry FROM ledger_entries WHERE "
-                + conditions.joined(separator: " AND ") + " ORDER BY seq LIMIT $\(bindings.count)"
+            let (sql, bindings) = Self.querySQL(filter, origin: location.origin, after: after, limit: limit)
             let rows = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).waitAtMost(Self.statementTimeout)
             return try rows.map { row in
                 let (seq, kind, recordedAt, requestID, entry) = try row.decode((Int64, String, String, String, ByteBuffer).self)
@@ -290,6 +266,36 @@ public final class PostgresLedgerStore: LedgerStore {
                     requestID: requestID, encoded: Array(entry.readableBytesView))
             }
         }
+    }
+
+    /// The SQL and bindings of a filtered query, shared by this store and `PostgresLedger`.
+    static func querySQL(_ filter: LedgerFilter, origin: String, after: Int64, limit: Int) -> (String, PostgresBindings) {
+        var bindings = PostgresBindings()
+        bindings.append(origin)
+        bindings.append(after)
+        var conditions = ["origin = $1", "seq > $2"]
+        if !filter.includeOutcomes { conditions.append("kind = 'disclosure'") }
+        for (column, value) in [
+            ("partner", filter.partner), ("purpose", filter.purpose), ("caller", filter.caller),
+            ("subject_key", filter.subjectKey), ("decision", filter.decision),
+        ] {
+            if let value {
+                bindings.append(value)
+                conditions.append("\(column) = $\(bindings.count)")
+            }
+        }
+        if let since = filter.since {
+            bindings.append(since)
+            conditions.append("recorded_at >= $\(bindings.count)")
+        }
+        if let until = filter.until {
+            bindings.append(until)
+            conditions.append("recorded_at < $\(bindings.count)")
+        }
+        bindings.append(Int64(limit))
+        let sql = "SELECT seq, kind, recorded_at, request_id, entry FROM ledger_entries WHERE "
+            + conditions.joined(separator: " AND ") + " ORDER BY seq LIMIT $\(bindings.count)"
+        return (sql, bindings)
     }
 }
 

@@ -30,8 +30,9 @@ public final class LedgerWriter: Service, Sendable {
         var stopping = false
         var stopped = false
         var waitingForStop: [CheckedContinuation<Void, Never>] = []
-        var healthy = true
-        var lastFailure: String?
+        /// False until the log is loaded, and after any failed call until a probe or a commit succeeds.
+        var healthy = false
+        var lastFailure: String? = "the ledger is not loaded yet"
         var committed: Int64 = 0
         var treeSize: Int64 = 0
         var lastCheckpointSize: Int64 = -1
@@ -54,7 +55,7 @@ public final class LedgerWriter: Service, Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
-    private let opener: @Sendable () throws(LedgerError) -> any LedgerStore
+    private let log: any LedgerLog
     private let checkpointing: Checkpointing?
     private let clock: @Sendable () -> Date
     private let logger: Logger
@@ -67,14 +68,14 @@ public final class LedgerWriter: Service, Sendable {
     /// At most this often, when idle after commits, the store's housekeeping runs (SQLite: a WAL checkpoint).
     public var maintenanceInterval: Duration { .seconds(5) }
 
-    /// A writer that opens its store when it starts running (so a gateway can start while PostgreSQL is down and
-    /// answer 503 until it is back).
+    /// A writer over a log that it loads when it starts running (so a gateway can start while PostgreSQL is down
+    /// and answer 503 until it is back).
     public init(
-        opening opener: @escaping @Sendable () throws(LedgerError) -> any LedgerStore, checkpointing: Checkpointing? = nil,
+        log: any LedgerLog, checkpointing: Checkpointing? = nil,
         clock: @escaping @Sendable () -> Date = { Date() }, maxBatch: Int = 4096, commitTimeout: Duration = .seconds(10),
         shutdownGrace: Duration = .seconds(5), logger: Logger = Logger(label: "mingate.ledger")
     ) {
-        self.opener = opener
+        self.log = log
         self.checkpointing = checkpointing
         self.clock = clock
         self.maxBatch = maxBatch
@@ -90,8 +91,8 @@ public final class LedgerWriter: Service, Sendable {
     ) {
         let handOver = ConfinedStore(store)
         self.init(
-            opening: { handOver.store }, checkpointing: checkpointing, clock: clock, maxBatch: maxBatch,
-            commitTimeout: commitTimeout, logger: logger)
+            log: BlockingLedgerLog(opening: { handOver.store }), checkpointing: checkpointing, clock: clock,
+            maxBatch: maxBatch, commitTimeout: commitTimeout, logger: logger)
     }
 
     // MARK: - Appending
@@ -193,9 +194,8 @@ public final class LedgerWriter: Service, Sendable {
     // MARK: - The loop
 
     public func run() async throws {
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
-        let io = StoreThread(pool: pool, timeout: commitTimeout)
+        await log.start()
+        let io = TimedLog(log: log, timeout: commitTimeout, quickTimeout: min(commitTimeout, .seconds(2)))
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 // Wakes the loop on a timer: idle checkpoints and store probes need no request to arrive.
@@ -206,7 +206,7 @@ public final class LedgerWriter: Service, Sendable {
         } onGracefulShutdown: {
             self.updateAndWake { $0.stopping = true }
         }
-        try? await pool.shutdownGracefully()
+        await log.shutdown()
     }
 
     private var tickInterval: Duration {
@@ -233,7 +233,7 @@ public final class LedgerWriter: Service, Sendable {
         }
     }
 
-    private func loop(_ io: StoreThread) async {
+    private func loop(_ io: TimedLog) async {
         var log = Log()
         var tree = CompactRange()
         var lastCheckpointTime = Date.distantPast
@@ -255,9 +255,16 @@ public final class LedgerWriter: Service, Sendable {
             if stopping && stopDeadline == nil { stopDeadline = .now + shutdownGrace }
 
             if !batch.isEmpty {
-                if opened {
+                if opened && !isHealthy {
+                    // After a failure, a quick probe first: a store still down fails this batch within the probe's
+                    // deadline instead of the commit's.
+                    await probe(io)
+                }
+                if opened && isHealthy {
                     await commit(batch, io, &tree, &log)
                     committedSinceMaintenance = true
+                } else if opened {
+                    fail(batch, LedgerError(.storeUnavailable, state.withLockedValue { $0.lastFailure } ?? "the ledger store is unavailable"))
                 } else {
                     fail(batch, LedgerError(.storeUnavailable, "the ledger store cannot be opened"))
                 }
@@ -265,7 +272,7 @@ public final class LedgerWriter: Service, Sendable {
                 await probe(io)
             } else if opened && committedSinceMaintenance && ContinuousClock.now - lastMaintenance >= maintenanceInterval {
                 // Idle: fold the WAL back into the database file.
-                try? await io.run { () throws(LedgerError) in try io.requireStore().maintain() }
+                try? await io.run { log throws(LedgerError) in try await log.maintain() }
                 committedSinceMaintenance = false
                 lastMaintenance = .now
             }
@@ -303,14 +310,9 @@ public final class LedgerWriter: Service, Sendable {
     }
 
     /// Opens the store and loads the tree; false (and unhealthy) when the store cannot be reached yet.
-    private func open(_ io: StoreThread, _ tree: inout CompactRange) async -> Bool {
-        let opener = self.opener
+    private func open(_ io: TimedLog, _ tree: inout CompactRange) async -> Bool {
         do {
-            let (hashes, lastCheckpoint) = try await io.run { () throws(LedgerError) in
-                let store = try opener()
-                io.store = ConfinedStore(store)
-                return (try store.leafHashes(in: 0..<Int64.max).map(\.hash), try store.checkpoints().last?.size)
-            }
+            let (hashes, lastCheckpoint) = try await io.quick { log throws(LedgerError) in try await log.load() }
             tree = CompactRange()
             for hash in hashes { tree.append(hash) }
             let size = Int64(tree.size)
@@ -328,16 +330,14 @@ public final class LedgerWriter: Service, Sendable {
         }
     }
 
-    private func commit(_ batch: [Pending], _ io: StoreThread, _ tree: inout CompactRange, _ log: inout Log) async {
+    private func commit(_ batch: [Pending], _ io: TimedLog, _ tree: inout CompactRange, _ log: inout Log) async {
         let drafts = batch.map(\.draft)
         let time = clock()
         do {
-            let entries = try await io.run { () throws(LedgerError) in try io.requireStore().append(drafts, at: time) }
+            let entries = try await io.run { log throws(LedgerError) in try await log.append(drafts, at: time) }
             if let first = entries.first, first.sequence != Int64(tree.size) {
                 // A commit that timed out earlier landed after all: rebuild the tree from the store.
-                let hashes = try await io.run { () throws(LedgerError) in
-                    try io.requireStore().leafHashes(in: 0..<first.sequence).map(\.hash)
-                }
+                let hashes = try await io.run { log throws(LedgerError) in try await log.leafHashes(in: 0..<first.sequence) }
                 tree = CompactRange()
                 for hash in hashes { tree.append(hash) }
             }
@@ -368,9 +368,9 @@ public final class LedgerWriter: Service, Sendable {
         for pending in batch { pending.continuation?.resume(throwing: error) }
     }
 
-    private func probe(_ io: StoreThread) async {
+    private func probe(_ io: TimedLog) async {
         do {
-            try await io.run { () throws(LedgerError) in try io.requireStore().probe() }
+            try await io.quick { log throws(LedgerError) in try await log.probe() }
             state.withLockedValue { state in
                 if !state.healthy { logger.notice("ledger store reachable again") }
                 state.healthy = true
@@ -390,7 +390,7 @@ public final class LedgerWriter: Service, Sendable {
 
     /// Signs and stores a checkpoint of the current tree when one is due. A failure is logged and retried at the
     /// next turn; entries are already durable, only their signed summary waits.
-    private func signCheckpointIfDue(_ io: StoreThread, _ tree: CompactRange, _ last: inout Date, force: Bool) async {
+    private func signCheckpointIfDue(_ io: TimedLog, _ tree: CompactRange, _ last: inout Date, force: Bool) async {
         guard let checkpointing else { return }
         let signed = state.withLockedValue { $0.lastCheckpointSize }
         guard Int64(tree.size) > signed else { return }
@@ -399,7 +399,7 @@ public final class LedgerWriter: Service, Sendable {
         let checkpoint = Checkpoint(origin: checkpointing.origin, size: tree.size, root: tree.root)
         do {
             let note = try checkpointing.signer.sign(checkpoint.text)
-            try await io.run { () throws(LedgerError) in try io.requireStore().appendCheckpoint(checkpoint, note: note, at: now) }
+            try await io.run { log throws(LedgerError) in try await log.appendCheckpoint(checkpoint, note: note, at: now) }
             state.withLockedValue { $0.lastCheckpointSize = Int64(checkpoint.size) }
             last = now
         } catch {
@@ -430,49 +430,22 @@ final class ConfinedStore: @unchecked Sendable {
     init(_ store: any LedgerStore) { self.store = store }
 }
 
-/// The writer's blocking-I/O thread: runs store calls one at a time, each with a deadline.
-final class StoreThread: Sendable {
-    let pool: NIOThreadPool
+/// The writer's log with a deadline on every call: a store that hangs (a stuck `fsync`, an unanswered PostgreSQL)
+/// fails the waiting requests with `storeUnavailable` instead of holding them.
+/// Loading and probing get a shorter deadline: they run while the store is thought to be down, with requests
+/// waiting behind them.
+struct TimedLog: Sendable {
+    let log: any LedgerLog
     let timeout: Duration
-    private let current = NIOLockedValueBox<ConfinedStore?>(nil)
+    let quickTimeout: Duration
 
-    init(pool: NIOThreadPool, timeout: Duration) {
-        self.pool = pool
-        self.timeout = timeout
+    func run<T: Sendable>(_ body: @escaping @Sendable (any LedgerLog) async throws(LedgerError) -> T) async throws(LedgerError) -> T {
+        let log = self.log
+        return try await Deadline.run(timeout) { () async throws(LedgerError) -> T in try await body(log) }
     }
 
-    var store: ConfinedStore? {
-        get { current.withLockedValue { $0 } }
-        set { current.withLockedValue { $0 = newValue } }
-    }
-
-    func requireStore() throws(LedgerError) -> any LedgerStore {
-        guard let store else { throw LedgerError(.storeUnavailable, "the ledger store is not open") }
-        return store.store
-    }
-
-    /// Runs `body` on the I/O thread; past the deadline the caller gets `storeUnavailable` at once, while the
-    /// call itself finishes (or not) on its thread. Nothing waits for a hung call.
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws(LedgerError) -> T) async throws(LedgerError) -> T {
-        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
-        let promise = eventLoop.makePromise(of: T.self)
-        let deadline = eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)) {
-            promise.fail(LedgerError(.storeUnavailable, "the ledger store did not answer within \(self.timeout)"))
-        }
-        pool.runIfActive(eventLoop: eventLoop) { () throws -> T in try body() }.whenComplete { result in
-            deadline.cancel()
-            // The first of the two completes the promise; a late answer is dropped.
-            switch result {
-            case .success(let value): promise.succeed(value)
-            case .failure(let error): promise.fail(error)
-            }
-        }
-        do {
-            return try await promise.futureResult.get()
-        } catch let error as LedgerError {
-            throw error
-        } catch {
-            throw LedgerError(.storeFailed, "\(error)")
-        }
+    func quick<T: Sendable>(_ body: @escaping @Sendable (any LedgerLog) async throws(LedgerError) -> T) async throws(LedgerError) -> T {
+        let log = self.log
+        return try await Deadline.run(quickTimeout) { () async throws(LedgerError) -> T in try await body(log) }
     }
 }

@@ -1,0 +1,74 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// The ledger as the running gateway uses it: every call async, none blocking an event loop. The writer appends
+/// through it; the audit API, erasure and consent checks read through it.
+///
+/// Two implementations: `BlockingLedgerLog` runs a synchronous `LedgerStore` (SQLite) on threads of its own, and
+/// `PostgresLedger` talks to PostgreSQL through postgres-nio's pooled `PostgresClient`. The command-line tools use
+/// `LedgerStore` directly.
+public protocol LedgerLog: Sendable {
+    /// Called by the writer's `run()` before anything else (threads start here, not in `init`).
+    func start() async
+    /// Called by the writer's `run()` when it ends.
+    func shutdown() async
+    /// Makes sure the tables exist; returns every leaf hash in order and the size of the last checkpoint.
+    func load() async throws(LedgerError) -> (leaves: [MerkleTree.Hash], lastCheckpoint: Int?)
+    /// Appends the drafts in order as one durable transaction, or none of them.
+    func append(_ drafts: [LedgerDraft], at time: Date) async throws(LedgerError) -> [LedgerEntry]
+    func leafHashes(in range: Range<Int64>) async throws(LedgerError) -> [MerkleTree.Hash]
+    func appendCheckpoint(_ checkpoint: Checkpoint, note: String, at time: Date) async throws(LedgerError)
+    /// Checks the store would take a write, writing nothing.
+    func probe() async throws(LedgerError)
+    /// Housekeeping when idle (SQLite: fold the WAL into the database file).
+    func maintain() async throws(LedgerError)
+    func checkpoints() async throws(LedgerError) -> [(size: Int, note: String)]
+    func query(_ filter: LedgerFilter, after: Int64, limit: Int) async throws(LedgerError) -> [LedgerEntry]
+    func entries(in range: Range<Int64>) async throws(LedgerError) -> [LedgerEntry]
+}
+
+extension LedgerLog {
+    public func start() async {}
+    public func shutdown() async {}
+    public func maintain() async throws(LedgerError) {}
+
+    /// An offline receipt for one record against the latest checkpoint that covers it.
+    public func receipt(for sequence: Int64) async throws(LedgerError) -> InclusionReceipt {
+        guard sequence >= 0, sequence < Int64.max else { throw LedgerError(.notFound, "no record \(sequence)") }
+        guard let entry = try await entries(in: sequence..<sequence + 1).first else {
+            throw LedgerError(.notFound, "no record \(sequence)")
+        }
+        guard let (size, note) = try await checkpoints().last(where: { Int64($0.size) > sequence }) else {
+            throw LedgerError(.notFound, "no checkpoint covers record \(sequence) yet; try again after the next checkpoint")
+        }
+        let leaves = try await leafHashes(in: 0..<Int64(size))
+        return InclusionReceipt(
+            index: Int(sequence), record: entry.encoded, proof: MerkleTree.inclusionProof(Int(sequence), leaves[0..<size]),
+            checkpointNote: note)
+    }
+}
+
+/// Runs an operation with a deadline: past it the caller gets `storeUnavailable` at once, and nothing waits for
+/// the operation itself, which finishes (or not) on its own.
+enum Deadline {
+    static func run<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws(LedgerError) -> T)
+        async throws(LedgerError) -> T
+    {
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        let promise = eventLoop.makePromise(of: T.self)
+        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let timer = eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+            promise.fail(LedgerError(.storeUnavailable, "the ledger store did not answer within \(timeout)"))
+        }
+        promise.completeWithTask { try await body() }
+        promise.futureResult.whenComplete { _ in timer.cancel() }
+        do {
+            return try await promise.futureResult.get()
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LedgerError(.storeFailed, "\(error)")
+        }
+    }
+}

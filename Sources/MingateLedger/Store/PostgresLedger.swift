@@ -1,0 +1,240 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import ServiceLifecycle
+
+/// The ledger in PostgreSQL as the gateway uses it: postgres-nio's `PostgresClient` (a pooled client that is itself
+/// a `Service`: `run()` owns the pool), every call async, no blocking wait anywhere. Same tables and one log per
+/// origin as `PostgresLedgerStore`, which the command-line tools use.
+///
+/// The next sequence number is read from the table when the log loads and again after any failed append (a commit
+/// whose answer was lost may or may not have landed), so a restart or an outage never leaves a gap or a duplicate.
+public final class PostgresLedger: LedgerLog, Service {
+    public let location: PostgresLedgerStore.Location
+    let client: PostgresClient
+    private let logger: Logger
+    /// nil: read it from the table before the next append.
+    private let nextSequence = NIOLockedValueBox<Int64?>(nil)
+
+    public init(location: PostgresLedgerStore.Location, logger: Logger = Logger(label: "mingate.ledger.postgres")) {
+        self.location = location
+        self.logger = logger
+        var configuration = PostgresClient.Configuration(
+            host: location.host, port: location.port, username: location.username, password: location.password,
+            database: location.database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(3)
+        configuration.options.maximumConnections = 8
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+
+    /// Runs the connection pool until graceful shutdown (the writer, which uses it, shuts down before it).
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.client.run() }
+    }
+
+    private func failure(_ error: any Error, _ message: String, code: LedgerError.Code = .storeFailed) -> LedgerError {
+        if let error = error as? LedgerError { return error }
+        return PostgresLedgerStore.failure(error, message, code: code)
+    }
+
+    /// How long a call waits for a pooled connection. The pool keeps retrying a server that is down (with backoff,
+    /// for up to a minute); a request must not wait that long, so past this the call fails with `storeUnavailable`.
+    static let acquireTimeout: TimeAmount = .seconds(3)
+
+    /// Runs `body` on a pooled connection, failing when none is leased within `acquireTimeout`.
+    func leased<T: Sendable>(
+        _ what: String, code: LedgerError.Code = .storeFailed, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws(LedgerError) -> T {
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        let promise = eventLoop.makePromise(of: T.self)
+        let leased = NIOLockedValueBox(false)
+        let timer = eventLoop.scheduleTask(in: Self.acquireTimeout) {
+            if !leased.withLockedValue({ $0 }) {
+                promise.fail(LedgerError(.storeUnavailable, "\(what): no PostgreSQL connection (is the server up?)"))
+            }
+        }
+        let client = self.client
+        promise.completeWithTask {
+            try await client.withConnection { connection in
+                leased.withLockedValue { $0 = true }
+                return try await body(connection)
+            }
+        }
+        promise.futureResult.whenComplete { _ in timer.cancel() }
+        do {
+            return try await promise.futureResult.get()
+        } catch {
+            throw failure(error, what, code: code)
+        }
+    }
+
+    public func load() async throws(LedgerError) -> (leaves: [MerkleTree.Hash], lastCheckpoint: Int?) {
+        let logger = self.logger
+        try await leased("cannot create the ledger schema", code: .storeUnavailable) { connection in
+                // Two instances creating the schema at once would race; an advisory lock serialises them.
+                try await connection.query("SELECT pg_advisory_lock(6962)", logger: logger)
+                do {
+                    for statement in PostgresLedgerStore.schema {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                } catch {
+                    _ = try? await connection.query("SELECT pg_advisory_unlock(6962)", logger: logger)
+                    throw error
+                }
+                try await connection.query("SELECT pg_advisory_unlock(6962)", logger: logger)
+        }
+        let leaves = try await leafHashes(in: 0..<Int64.max)
+        nextSequence.withLockedValue { $0 = Int64(leaves.count) }
+        return (leaves, try await checkpoints().last?.size)
+    }
+
+    private func readNextSequence() async throws(LedgerError) -> Int64 {
+        let (origin, logger) = (location.origin, self.logger)
+        return try await leased("cannot read the ledger's size", code: .storeUnavailable) { connection in
+            let rows = try await connection.query(
+                "SELECT COALESCE(MAX(seq) + 1, 0)::BIGINT FROM ledger_entries WHERE origin = \(origin)", logger: logger)
+            for try await next in rows.decode(Int64.self) { return next }
+            return 0
+        }
+    }
+
+    public func append(_ drafts: [LedgerDraft], at time: Date) async throws(LedgerError) -> [LedgerEntry] {
+        var sequence: Int64
+        if let known = nextSequence.withLockedValue({ $0 }) {
+            sequence = known
+        } else {
+            sequence = try await readNextSequence()
+        }
+        var entries: [LedgerEntry] = []
+        entries.reserveCapacity(drafts.count)
+        var bindings = PostgresBindings(capacity: drafts.count * 12)
+        var rows: [String] = []
+        let recordedAt = LedgerEncoding.timestamp(time)
+        for draft in drafts {
+            let encoded = LedgerEncoding.encode(draft, sequence: sequence, time: recordedAt)
+            let entry = LedgerEntry(
+                sequence: sequence, kind: draft.kind, recordedAt: recordedAt, requestID: draft.requestID, encoded: encoded)
+            let base = bindings.count
+            bindings.append(location.origin)
+            bindings.append(sequence)
+            bindings.append(draft.kind.rawValue)
+            bindings.append(recordedAt)
+            bindings.append(draft.requestID)
+            for column in draft.indexColumns { bindings.append(column) }
+            bindings.append(ByteBuffer(bytes: encoded))
+            bindings.append(ByteBuffer(bytes: entry.leafHash))
+            rows.append("(" + (1...12).map { "$\(base + $0)" }.joined(separator: ",") + ")")
+            entries.append(entry)
+            sequence += 1
+        }
+        let insert = PostgresQuery(
+            unsafeSQL: """
+                INSERT INTO ledger_entries (origin, seq, kind, recorded_at, request_id, partner, purpose, caller,
+                    subject_key, decision, entry, leaf_hash) VALUES \(rows.joined(separator: ","))
+                """, binds: bindings)
+        let logger = self.logger
+        do {
+            try await leased("ledger commit failed") { connection in
+                try await connection.query("BEGIN", logger: logger)
+                do {
+                    try await connection.query(insert, logger: logger)
+                    try await connection.query("COMMIT", logger: logger)
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        } catch {
+            // The commit may or may not have landed: read the size again before the next append.
+            nextSequence.withLockedValue { $0 = nil }
+            throw error
+        }
+        nextSequence.withLockedValue { $0 = sequence }
+        return entries
+    }
+
+    public func leafHashes(in range: Range<Int64>) async throws(LedgerError) -> [MerkleTree.Hash] {
+        let (origin, logger) = (location.origin, self.logger)
+        return try await leased("cannot read the ledger") { connection in
+            let rows = try await connection.query(
+                """
+                SELECT leaf_hash FROM ledger_entries
+                WHERE origin = \(origin) AND seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq
+                """, logger: logger)
+            var out: [MerkleTree.Hash] = []
+            for try await hash in rows.decode(ByteBuffer.self) { out.append(Array(hash.readableBytesView)) }
+            return out
+        }
+    }
+
+    public func appendCheckpoint(_ checkpoint: Checkpoint, note: String, at time: Date) async throws(LedgerError) {
+        let (origin, logger, stamp) = (location.origin, self.logger, LedgerEncoding.timestamp(time))
+        try await leased("cannot store the checkpoint") { connection -> Void in
+            try await connection.query(
+                """
+                INSERT INTO ledger_checkpoints (origin, tree_size, root, note, created_at)
+                VALUES (\(origin), \(Int64(checkpoint.size)), \(ByteBuffer(bytes: checkpoint.root)), \(note), \(stamp))
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
+    }
+
+    public func probe() async throws(LedgerError) {
+        let origin = location.origin
+        let logger = self.logger
+        try await leased("the ledger cannot be written", code: .storeUnavailable) { connection in
+                try await connection.query("BEGIN", logger: logger)
+                do {
+                    try await connection.query(
+                        "INSERT INTO ledger_entries (origin, seq, kind, recorded_at, request_id, entry, leaf_hash) VALUES (\(origin), -1, 'probe', '', '', '\\x00'::bytea, '\\x00'::bytea)",
+                        logger: logger)
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+                try await connection.query("ROLLBACK", logger: logger)
+        }
+    }
+
+    public func checkpoints() async throws(LedgerError) -> [(size: Int, note: String)] {
+        let (origin, logger) = (location.origin, self.logger)
+        return try await leased("cannot read the checkpoints") { connection in
+            let rows = try await connection.query(
+                "SELECT tree_size, note FROM ledger_checkpoints WHERE origin = \(origin) ORDER BY tree_size", logger: logger)
+            var out: [(size: Int, note: String)] = []
+            for try await (size, note) in rows.decode((Int64, String).self) { out.append((Int(size), note)) }
+            return out
+        }
+    }
+
+    public func query(_ filter: LedgerFilter, after: Int64, limit: Int) async throws(LedgerError) -> [LedgerEntry] {
+        let (sql, bindings) = PostgresLedgerStore.querySQL(filter, origin: location.origin, after: after, limit: limit)
+        return try await entries(PostgresQuery(unsafeSQL: sql, binds: bindings), "cannot query the ledger")
+    }
+
+    public func entries(in range: Range<Int64>) async throws(LedgerError) -> [LedgerEntry] {
+        try await entries(
+            """
+            SELECT seq, kind, recorded_at, request_id, entry FROM ledger_entries
+            WHERE origin = \(location.origin) AND seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq
+            """, "cannot read the ledger")
+    }
+
+    private func entries(_ query: PostgresQuery, _ what: String) async throws(LedgerError) -> [LedgerEntry] {
+        let logger = self.logger
+        return try await leased(what) { connection in
+            let rows = try await connection.query(query, logger: logger)
+            var out: [LedgerEntry] = []
+            for try await (seq, kind, recordedAt, requestID, entry) in rows.decode((Int64, String, String, String, ByteBuffer).self) {
+                out.append(
+                    LedgerEntry(
+                        sequence: seq, kind: LedgerEntry.Kind(rawValue: kind) ?? .disclosure, recordedAt: recordedAt,
+                        requestID: requestID, encoded: Array(entry.readableBytesView)))
+            }
+            return out
+        }
+    }
+}
