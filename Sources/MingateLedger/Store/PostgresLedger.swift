@@ -102,39 +102,13 @@ public final class PostgresLedger: LedgerLog, Service {
     }
 
     public func append(_ drafts: [LedgerDraft], at time: Date) async throws(LedgerError) -> [LedgerEntry] {
-        var sequence: Int64
+        let sequence: Int64
         if let known = nextSequence.withLockedValue({ $0 }) {
             sequence = known
         } else {
             sequence = try await readNextSequence()
         }
-        var entries: [LedgerEntry] = []
-        entries.reserveCapacity(drafts.count)
-        var bindings = PostgresBindings(capacity: drafts.count * 12)
-        var rows: [String] = []
-        let recordedAt = LedgerEncoding.timestamp(time)
-        for draft in drafts {
-            let encoded = LedgerEncoding.encode(draft, sequence: sequence, time: recordedAt)
-            let entry = LedgerEntry(
-                sequence: sequence, kind: draft.kind, recordedAt: recordedAt, requestID: draft.requestID, encoded: encoded)
-            let base = bindings.count
-            bindings.append(location.origin)
-            bindings.append(sequence)
-            bindings.append(draft.kind.rawValue)
-            bindings.append(recordedAt)
-            bindings.append(draft.requestID)
-            for column in draft.indexColumns { bindings.append(column) }
-            bindings.append(ByteBuffer(bytes: encoded))
-            bindings.append(ByteBuffer(bytes: entry.leafHash))
-            rows.append("(" + (1...12).map { "$\(base + $0)" }.joined(separator: ",") + ")")
-            entries.append(entry)
-            sequence += 1
-        }
-        let insert = PostgresQuery(
-            unsafeSQL: """
-                INSERT INTO ledger_entries (origin, seq, kind, recorded_at, request_id, partner, purpose, caller,
-                    subject_key, decision, entry, leaf_hash) VALUES \(rows.joined(separator: ","))
-                """, binds: bindings)
+        let (insert, entries) = PostgresLedgerStore.insert(drafts, origin: location.origin, from: sequence, at: time)
         let logger = self.logger
         do {
             try await leased("ledger commit failed") { connection in
@@ -152,7 +126,7 @@ public final class PostgresLedger: LedgerLog, Service {
             nextSequence.withLockedValue { $0 = nil }
             throw error
         }
-        nextSequence.withLockedValue { $0 = sequence }
+        nextSequence.withLockedValue { $0 = sequence + Int64(entries.count) }
         return entries
     }
 

@@ -135,44 +135,16 @@ public final class PostgresLedgerStore: LedgerStore {
 
     public func append(_ drafts: [LedgerDraft], at time: Date) throws(LedgerError) -> [LedgerEntry] {
         try withConnection("ledger commit failed") { connection in
-            var entries: [LedgerEntry] = []
-            var bindings = PostgresBindings(capacity: drafts.count * 12)
-            var rows: [String] = []
-            var sequence = nextSequence
-            let recordedAt = LedgerEncoding.timestamp(time)
-            for draft in drafts {
-                let encoded = LedgerEncoding.encode(draft, sequence: sequence, time: recordedAt)
-                let entry = LedgerEntry(
-                    sequence: sequence, kind: draft.kind, recordedAt: recordedAt, requestID: draft.requestID, encoded: encoded)
-                let columns = draft.indexColumns
-                let base = bindings.count
-                bindings.append(location.origin)
-                bindings.append(sequence)
-                bindings.append(draft.kind.rawValue)
-                bindings.append(recordedAt)
-                bindings.append(draft.requestID)
-                for column in columns { bindings.append(column) }
-                bindings.append(ByteBuffer(bytes: encoded))
-                bindings.append(ByteBuffer(bytes: entry.leafHash))
-                rows.append("(" + (1...12).map { "$\(base + $0)" }.joined(separator: ",") + ")")
-                entries.append(entry)
-                sequence += 1
-            }
+            let (insert, entries) = Self.insert(drafts, origin: location.origin, from: nextSequence, at: time)
             _ = try connection.query("BEGIN", logger: logger).waitAtMost(Self.statementTimeout)
             do {
-                _ = try connection.query(
-                    PostgresQuery(
-                        unsafeSQL: """
-                            INSERT INTO ledger_entries (origin, seq, kind, recorded_at, request_id, partner, purpose, caller,
-                                subject_key, decision, entry, leaf_hash) VALUES \(rows.joined(separator: ","))
-                            """, binds: bindings), logger: logger
-                ).waitAtMost(Self.statementTimeout)
+                _ = try connection.query(insert, logger: logger).waitAtMost(Self.statementTimeout)
                 _ = try connection.query("COMMIT", logger: logger).waitAtMost(Self.statementTimeout)
             } catch {
                 _ = try? connection.query("ROLLBACK", logger: logger).waitAtMost(Self.statementTimeout)
                 throw error
             }
-            nextSequence = sequence
+            nextSequence += Int64(entries.count)
             return entries
         }
     }
@@ -266,6 +238,39 @@ public final class PostgresLedgerStore: LedgerStore {
                     requestID: requestID, encoded: Array(entry.readableBytesView))
             }
         }
+    }
+
+    /// The multi-row INSERT of a commit and the entries it writes, numbered from `sequence`; shared by this store and
+    /// `PostgresLedger`.
+    static func insert(_ drafts: [LedgerDraft], origin: String, from first: Int64, at time: Date) -> (PostgresQuery, [LedgerEntry]) {
+        var entries: [LedgerEntry] = []
+        entries.reserveCapacity(drafts.count)
+        var bindings = PostgresBindings(capacity: drafts.count * 12)
+        var rows: [String] = []
+        var sequence = first
+        let recordedAt = LedgerEncoding.timestamp(time)
+        for draft in drafts {
+            let encoded = LedgerEncoding.encode(draft, sequence: sequence, time: recordedAt)
+            let entry = LedgerEntry(
+                sequence: sequence, kind: draft.kind, recordedAt: recordedAt, requestID: draft.requestID, encoded: encoded)
+            let base = bindings.count
+            bindings.append(origin)
+            bindings.append(sequence)
+            bindings.append(draft.kind.rawValue)
+            bindings.append(recordedAt)
+            bindings.append(draft.requestID)
+            for column in draft.indexColumns { bindings.append(column) }
+            bindings.append(ByteBuffer(bytes: encoded))
+            bindings.append(ByteBuffer(bytes: entry.leafHash))
+            rows.append("(" + (1...12).map { "$\(base + $0)" }.joined(separator: ",") + ")")
+            entries.append(entry)
+            sequence += 1
+        }
+        let sql = """
+            INSERT INTO ledger_entries (origin, seq, kind, recorded_at, request_id, partner, purpose, caller,
+                subject_key, decision, entry, leaf_hash) VALUES \(rows.joined(separator: ","))
+            """
+        return (PostgresQuery(unsafeSQL: sql, binds: bindings), entries)
     }
 
     /// The SQL and bindings of a filtered query, shared by this store and `PostgresLedger`.
