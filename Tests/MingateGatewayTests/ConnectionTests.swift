@@ -27,7 +27,7 @@ import Testing
             let seen = try await RawConnection.talk(
                 port: Self.port(harness), send: ["POST /p/midtrans/payment/v2/charge HTTP/1.1\r\nHost: gateway\r\n"],
                 waitUpTo: .seconds(5))
-            #expect(seen.text.hasPrefix("HTTP/1.1 408"), "got: \(seen.text.prefix(40))")
+            #expect(seen.text.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"), "got: \(seen.text.prefix(40))")
             #expect(seen.text.contains("request_timeout"))
             #expect(seen.closed)
             #expect(harness.partner.received.isEmpty)
@@ -85,7 +85,7 @@ import Testing
             for _ in 0..<100 where harness.gateway.connections.current < 3 { try await Task.sleep(for: .milliseconds(10)) }
             #expect(harness.gateway.connections.current == 3)
             let refused = try await RawConnection.talk(port: port, send: [], waitUpTo: .seconds(5))
-            #expect(refused.text.hasPrefix("HTTP/1.1 503"), "got: \(refused.text.prefix(40))")
+            #expect(refused.text.hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"), "got: \(refused.text.prefix(40))")
             #expect(refused.text.contains("too_many_connections"))
             #expect(refused.closed)
             #expect(harness.gateway.connections.refused == 1)

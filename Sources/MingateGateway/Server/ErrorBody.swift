@@ -35,7 +35,7 @@ enum ErrorBody {
         let body = JSONWriter().bytes([
             "error": .object(JSONObject([("code", .string(refusal.code.rawValue)), ("message", .string(refusal.message))]))
         ])
-        let reason = HTTPResponse.Status(code: refusal.httpStatus).reasonPhrase
+        let reason = [408: "Request Timeout", 503: "Service Unavailable"][refusal.httpStatus] ?? "Error"
         var buffer = ByteBuffer(
             string: "HTTP/1.1 \(refusal.httpStatus) \(reason)\r\nContent-Type: application/json\r\nConnection: close\r\n"
                 + "Content-Length: \(body.count)\r\n\r\n")
