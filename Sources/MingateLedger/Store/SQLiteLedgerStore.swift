@@ -24,7 +24,6 @@ public final class SQLiteLedgerStore: LedgerStore {
         );
         CREATE INDEX IF NOT EXISTS ledger_entries_partner ON ledger_entries(partner, purpose);
         CREATE INDEX IF NOT EXISTS ledger_entries_subject ON ledger_entries(subject_key);
-        CREATE INDEX IF NOT EXISTS ledger_entries_request ON ledger_entries(request_id);
         CREATE TRIGGER IF NOT EXISTS ledger_entries_no_update BEFORE UPDATE ON ledger_entries
             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
         CREATE TRIGGER IF NOT EXISTS ledger_entries_no_delete BEFORE DELETE ON ledger_entries
