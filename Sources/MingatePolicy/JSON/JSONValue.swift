@@ -62,7 +62,7 @@ public struct JSONNumber: Sendable {
 /// them) and keeps a name index only for objects past `indexThreshold` members, so parsing does not hash every key.
 public struct JSONObject: Sendable {
     public private(set) var members: [(name: String, value: JSONValue)]
-    private var index: [String: Int]?
+    private var index: [ExactName: Int]?
 
     static let indexThreshold = 16
 
@@ -80,10 +80,12 @@ public struct JSONObject: Sendable {
     public var count: Int { members.count }
     public var isEmpty: Bool { members.isEmpty }
 
-    /// The position of member `name` in document order.
+    /// The position of member `name` in document order. Names are compared by Unicode scalars, not by Swift's
+    /// canonical equivalence: `"café"` in NFC and in NFD are two different members, as they are to any partner's
+    /// parser and to RFC 9535.
     public func position(of name: String) -> Int? {
-        if let index { return index[name] }
-        return members.firstIndex { $0.name == name }
+        if let index { return index[ExactName(name)] }
+        return members.firstIndex { ExactName.equal($0.name, name) }
     }
 
     /// Whether `name` is present already; the parser uses it to refuse duplicate keys.
@@ -92,11 +94,11 @@ public struct JSONObject: Sendable {
     /// Appends a member known not to be present (the parser checks first).
     mutating func append(_ name: String, _ value: JSONValue) {
         if index != nil {
-            index![name] = members.count
+            index![ExactName(name)] = members.count
         } else if members.count == Self.indexThreshold {
-            var built: [String: Int] = [:]
-            for (offset, member) in members.enumerated() { built[member.name] = offset }
-            built[name] = members.count
+            var built: [ExactName: Int] = [:]
+            for (offset, member) in members.enumerated() { built[ExactName(member.name)] = offset }
+            built[ExactName(name)] = members.count
             index = built
         }
         members.append((name, value))
@@ -111,8 +113,8 @@ public struct JSONObject: Sendable {
                 } else {
                     members.remove(at: position)
                     if index != nil {
-                        var rebuilt: [String: Int] = [:]
-                        for (offset, member) in members.enumerated() { rebuilt[member.name] = offset }
+                        var rebuilt: [ExactName: Int] = [:]
+                        for (offset, member) in members.enumerated() { rebuilt[ExactName(member.name)] = offset }
                         index = rebuilt
                     }
                 }
@@ -130,7 +132,7 @@ extension JSONValue: Equatable {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
         case (.number(let a), .number(let b)): return a.value == b.value
-        case (.string(let a), .string(let b)): return a == b
+        case (.string(let a), .string(let b)): return ExactName.equal(a, b)
         case (.array(let a), .array(let b)): return a == b
         case (.object(let a), .object(let b)):
             guard a.count == b.count else { return false }
@@ -151,4 +153,27 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(JSONObject(elements)) }
+}
+
+/// A string compared and hashed by its Unicode scalars (its UTF-8 bytes), not by Swift's canonical equivalence.
+/// JSON member names, JSONPath name selectors and string comparisons in filters all use it (RFC 9535 does not
+/// normalise).
+public struct ExactName: Hashable, Sendable {
+    public let text: String
+
+    public init(_ text: String) { self.text = text }
+
+    /// Byte equality of the two strings' UTF-8 (the same as equality of their scalars), on contiguous storage.
+    public static func equal(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        return a.withUTF8 { x in b.withUTF8 { y in x.count == y.count && x.elementsEqual(y) } }
+    }
+
+    public static func == (lhs: ExactName, rhs: ExactName) -> Bool { equal(lhs.text, rhs.text) }
+
+    public func hash(into hasher: inout Hasher) {
+        var copy = text
+        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
 }

@@ -2,6 +2,26 @@
 public enum PathElement: Sendable, Hashable {
     case name(String)
     case index(Int)
+
+    /// Names compare by Unicode scalars (`ExactName`), so an NFC and an NFD spelling are two elements.
+    public static func == (lhs: PathElement, rhs: PathElement) -> Bool {
+        switch (lhs, rhs) {
+        case (.name(let a), .name(let b)): ExactName.equal(a, b)
+        case (.index(let a), .index(let b)): a == b
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .name(let name):
+            hasher.combine(0)
+            hasher.combine(ExactName(name))
+        case .index(let index):
+            hasher.combine(1)
+            hasher.combine(index)
+        }
+    }
 }
 
 /// A normalized path (RFC 9535 §2.7): the unique location of a node, like `$['order']['items'][0]`.
