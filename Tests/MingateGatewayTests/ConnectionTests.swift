@@ -77,6 +77,31 @@ import Testing
         }
     }
 
+    @Test func anyRefusalBeforeTheBodyClosesTheConnectionInsteadOfDrainingIt() async throws {
+        try await GatewayHarness.with { harness in
+            // An identified caller that may not use the purpose, announcing 1 MiB and sending none of it.
+            let seen = try await RawConnection.talk(
+                port: Self.port(harness),
+                send: [
+                    "POST /p/midtrans/payment/v2/charge HTTP/1.1\r\nHost: gateway\r\n"
+                        + "Authorization: Bearer \(GatewayHarness.fulfilmentToken)\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 1048576\r\n\r\n"
+                ], waitUpTo: .seconds(5))
+            #expect(seen.text.hasPrefix("HTTP/1.1 403"), "got: \(seen.text.prefix(40))")
+            #expect(seen.text.contains("caller_not_allowed"))
+            #expect(seen.text.lowercased().contains("connection: close"))
+            #expect(seen.closed)
+            #expect(seen.elapsed < .seconds(2), "closed at once, not after draining or the body deadline")
+            // A request whose body was read keeps its connection: a second request on it is answered.
+            let kept = try await RawConnection.talk(
+                port: Self.port(harness),
+                send: [
+                    Self.head + "Content-Length: 2\r\n\r\n{}", "GET /healthz HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n",
+                ], waitUpTo: .seconds(5))
+            #expect(kept.text.components(separatedBy: "HTTP/1.1 ").count == 3, "two answers on one connection: \(kept.text.prefix(80))")
+        }
+    }
+
     @Test func pastTheConnectionCapNewConnectionsGet503() async throws {
         try await GatewayHarness.with(configure: { $0.connections.maxConnections = 3 }) { harness in
             let port = Self.port(harness)

@@ -223,7 +223,7 @@ final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler 
     typealias OutboundOut = HTTPResponsePart
 
     private let clock: ConnectionClock
-    /// The answer says `Connection: close`.
+    /// The answer began while the request's body was still unread: the connection closes after it.
     private var closing = false
 
     init(clock: ConnectionClock) {
@@ -241,14 +241,20 @@ final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler 
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(let head):
-            closing = head.headerFields[.connection]?.lowercased() == "close"
-            context.write(data, promise: promise)
+        case .head(var head):
+            // Any answer given before the body was read (a refusal at identify, place or permit, a declared size
+            // over the limit) ends the connection: an unread body is never drained, whatever its size.
+            closing = clock.phase == .readingBody
+            if closing {
+                head.headerFields[.connection] = "close"
+                context.write(wrapOutboundOut(.head(head)), promise: promise)
+            } else {
+                context.write(data, promise: promise)
+            }
         case .body:
             context.write(data, promise: promise)
         case .end:
-            if clock.phase == .readingBody && closing {
-                // An early refusal (before the body was read) that closes: the body is never drained.
+            if closing {
                 let written = promise ?? context.eventLoop.makePromise()
                 context.write(data, promise: written)
                 written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }

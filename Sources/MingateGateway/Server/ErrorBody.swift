@@ -9,32 +9,31 @@ extension Refusal: HTTPResponseError {
     public var status: HTTPResponse.Status { .init(code: httpStatus) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        ErrorBody.response(self, requestID: (context as? GatewayRequestContext)?.requestID, closeConnection: closesConnection)
+        ErrorBody.response(self, requestID: (context as? GatewayRequestContext)?.requestID)
     }
-
-    /// Refusals answered before the body was read close the connection, so an unread body is never drained.
-    var closesConnection: Bool { [.unauthenticated, .bodyTooLarge, .requestTimeout, .tooManyConnections].contains(code) }
 }
 
 enum ErrorBody {
-    static func response(_ refusal: Refusal, requestID: String?, closeConnection: Bool = false) -> Response {
-        let body: JSONValue = [
+    /// `{"error": {"code": "…", "message": "…"}}`.
+    static func json(_ refusal: Refusal) -> [UInt8] {
+        JSONWriter().bytes([
             "error": .object(JSONObject([("code", .string(refusal.code.rawValue)), ("message", .string(refusal.message))]))
-        ]
+        ])
+    }
+
+    /// The response for a refusal. A refusal given before the body was read also closes the connection; the
+    /// connection guard sees to that (`RequestPhaseObserver`), whatever the refusal.
+    static func response(_ refusal: Refusal, requestID: String?) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         if let requestID { headers[.requestID] = requestID }
-        if closeConnection { headers[.connection] = "close" }
         return Response(
-            status: .init(code: refusal.httpStatus), headers: headers,
-            body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter().bytes(body))))
+            status: .init(code: refusal.httpStatus), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: json(refusal))))
     }
 
     /// The raw bytes of a refusal for a connection that never got as far as a request (connection cap, slow head).
     static func raw(_ refusal: Refusal) -> ByteBuffer {
-        let body = JSONWriter().bytes([
-            "error": .object(JSONObject([("code", .string(refusal.code.rawValue)), ("message", .string(refusal.message))]))
-        ])
+        let body = json(refusal)
         let reason = [408: "Request Timeout", 503: "Service Unavailable"][refusal.httpStatus] ?? "Error"
         var buffer = ByteBuffer(
             string: "HTTP/1.1 \(refusal.httpStatus) \(reason)\r\nContent-Type: application/json\r\nConnection: close\r\n"
