@@ -113,7 +113,7 @@ struct Serve: AsyncParsableCommand {
     /// gateway has drained), points every partner at it, adds the demo caller and auditor.
     func runSandbox(_ base: GatewayConfiguration, logger: Logger) async throws {
         let standIn = StandInPartner()
-        let port = try freeLoopbackPort()
+        let port = try LoopbackPort.free()
         var configuration = base
         configuration.sandboxPartnerURL = "http://127.0.0.1:\(port)"
         configuration.sandboxSecrets = true
@@ -134,21 +134,3 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-/// A loopback port free now (bound, read back, released) for the sandbox's stand-in partner.
-func freeLoopbackPort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { throw CommandFailure("cannot open a socket for the stand-in partner") }
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-        }
-    }
-    guard bound else { throw CommandFailure("cannot find a free port for the stand-in partner") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
