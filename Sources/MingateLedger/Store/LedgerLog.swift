@@ -49,17 +49,20 @@ extension LedgerLog {
     }
 }
 
-/// Runs an operation with a deadline: past it the caller gets `storeUnavailable` at once, and nothing waits for
-/// the operation itself, which finishes (or not) on its own.
+/// Runs an operation with a deadline: past it the caller gets `failure` at once, and nothing waits for the
+/// operation itself, which finishes (or not) on its own. `expired` decides at the deadline whether it has passed
+/// (a call that has already got what it waited for, a pooled connection say, may run on).
 enum Deadline {
-    static func run<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws(LedgerError) -> T)
-        async throws(LedgerError) -> T
-    {
+    static func run<T: Sendable>(
+        _ timeout: Duration, expired: @escaping @Sendable () -> Bool = { true },
+        failure: LedgerError? = nil, _ body: @escaping @Sendable () async throws(LedgerError) -> T
+    ) async throws(LedgerError) -> T {
         let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
         let promise = eventLoop.makePromise(of: T.self)
         let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let failure = failure ?? LedgerError(.storeUnavailable, "the ledger store did not answer within \(timeout)")
         let timer = eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
-            promise.fail(LedgerError(.storeUnavailable, "the ledger store did not answer within \(timeout)"))
+            if expired() { promise.fail(failure) }
         }
         promise.completeWithTask { try await body() }
         promise.futureResult.whenComplete { _ in timer.cancel() }

@@ -40,32 +40,50 @@ public final class PostgresLedger: LedgerLog, Service {
         return PostgresLedgerStore.failure(error, message, code: code)
     }
 
+    /// Where a call stands with the pool: still waiting, holding a connection, or given up by its caller.
+    enum Lease { case waiting, leased, abandoned }
+
     /// How long a call waits for a pooled connection. The pool keeps retrying a server that is down (with backoff,
     /// for up to a minute); a request must not wait that long, so past this the call fails with `storeUnavailable`.
     static let acquireTimeout: TimeAmount = .seconds(3)
 
-    /// Runs `body` on a pooled connection, failing when none is leased within `acquireTimeout`.
+    /// Runs `body` on a pooled connection, failing when none is leased within `acquireTimeout`. A call that gave up
+    /// waiting never runs later: when the pool leases it a connection after the caller was told "unavailable", the
+    /// body is skipped, so a commit the writer already reported as failed (its requests got 503) cannot land
+    /// afterwards under a stale sequence number.
     func leased<T: Sendable>(
         _ what: String, code: LedgerError.Code = .storeFailed, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws(LedgerError) -> T {
-        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
-        let promise = eventLoop.makePromise(of: T.self)
-        let leased = NIOLockedValueBox(false)
-        let timer = eventLoop.scheduleTask(in: Self.acquireTimeout) {
-            if !leased.withLockedValue({ $0 }) {
-                promise.fail(LedgerError(.storeUnavailable, "\(what): no PostgreSQL connection (is the server up?)"))
-            }
-        }
+        let lease = NIOLockedValueBox(Lease.waiting)
         let client = self.client
-        promise.completeWithTask {
-            try await client.withConnection { connection in
-                leased.withLockedValue { $0 = true }
-                return try await body(connection)
-            }
-        }
-        promise.futureResult.whenComplete { _ in timer.cancel() }
         do {
-            return try await promise.futureResult.get()
+            return try await Deadline.run(
+                .nanoseconds(Self.acquireTimeout.nanoseconds),
+                expired: {
+                    lease.withLockedValue { state in
+                        guard state == .waiting else { return false }
+                        state = .abandoned
+                        return true
+                    }
+                },
+                failure: LedgerError(.storeUnavailable, "\(what): no PostgreSQL connection (is the server up?)")
+            ) { () async throws(LedgerError) -> T in
+                do {
+                    return try await client.withConnection { connection in
+                        let proceed = lease.withLockedValue { state in
+                            guard state == .waiting else { return false }
+                            state = .leased
+                            return true
+                        }
+                        guard proceed else { throw LedgerError(.storeUnavailable, "\(what): gave up waiting for a connection") }
+                        return try await body(connection)
+                    }
+                } catch let error as LedgerError {
+                    throw error
+                } catch {
+                    throw LedgerError(.storeFailed, "\(error)")
+                }
+            }
         } catch {
             throw failure(error, what, code: code)
         }
