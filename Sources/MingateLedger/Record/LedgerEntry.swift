@@ -33,6 +33,14 @@ public struct LedgerEntry: Sendable, Equatable {
         self.leafHash = MerkleTree.leafHash(encoded)
     }
 
+    /// The entry a store writes for a draft at `sequence`, committed at `recordedAt` (RFC 3339, formatted once per
+    /// commit): its canonical encoding and leaf hash.
+    init(draft: LedgerDraft, sequence: Int64, recordedAt: String) {
+        self.init(
+            sequence: sequence, kind: draft.kind, recordedAt: recordedAt, requestID: draft.requestID,
+            encoded: LedgerEncoding.encode(draft, sequence: sequence, time: recordedAt))
+    }
+
     /// The entry's JSON, parsed.
     public var document: JSONValue? { try? JSONParser(maxDepth: 16).parse(encoded) }
 }

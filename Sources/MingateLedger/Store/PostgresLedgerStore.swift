@@ -250,9 +250,7 @@ public final class PostgresLedgerStore: LedgerStore {
         var sequence = first
         let recordedAt = LedgerEncoding.timestamp(time)
         for draft in drafts {
-            let encoded = LedgerEncoding.encode(draft, sequence: sequence, time: recordedAt)
-            let entry = LedgerEntry(
-                sequence: sequence, kind: draft.kind, recordedAt: recordedAt, requestID: draft.requestID, encoded: encoded)
+            let entry = LedgerEntry(draft: draft, sequence: sequence, recordedAt: recordedAt)
             let base = bindings.count
             bindings.append(origin)
             bindings.append(sequence)
@@ -260,7 +258,7 @@ public final class PostgresLedgerStore: LedgerStore {
             bindings.append(recordedAt)
             bindings.append(draft.requestID)
             for column in draft.indexColumns { bindings.append(column) }
-            bindings.append(ByteBuffer(bytes: encoded))
+            bindings.append(ByteBuffer(bytes: entry.encoded))
             bindings.append(ByteBuffer(bytes: entry.leafHash))
             rows.append("(" + (1...12).map { "$\(base + $0)" }.joined(separator: ",") + ")")
             entries.append(entry)

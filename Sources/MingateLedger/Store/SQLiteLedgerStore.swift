@@ -67,16 +67,14 @@ public final class SQLiteLedgerStore: LedgerStore {
             var sequence = nextSequence
             let recordedAt = LedgerEncoding.timestamp(time)
             for draft in drafts {
-                let encoded = LedgerEncoding.encode(draft, sequence: sequence, time: recordedAt)
-                let entry = LedgerEntry(
-                    sequence: sequence, kind: draft.kind, recordedAt: recordedAt, requestID: draft.requestID, encoded: encoded)
+                let entry = LedgerEntry(draft: draft, sequence: sequence, recordedAt: recordedAt)
                 insert.reset()
                 insert.bind(1, sequence)
                 insert.bind(2, draft.kind.rawValue)
                 insert.bind(3, recordedAt)
                 insert.bind(4, draft.requestID)
                 for (offset, value) in draft.indexColumns.enumerated() { insert.bind(Int32(5 + offset), value) }
-                insert.bind(10, encoded)
+                insert.bind(10, entry.encoded)
                 insert.bind(11, entry.leafHash)
                 _ = try insert.step()
                 entries.append(entry)
