@@ -9,7 +9,7 @@ import MingatePolicy
 struct ErasureService: Sendable {
     let policy: PolicyHolder
     let pipeline: DisclosurePipeline
-    let records: ConsentReader
+    let records: any ConsentLog
     let ledger: any LedgerLog
     let logger: Logger
 
@@ -50,7 +50,7 @@ struct ErasureService: Sendable {
                 statuses.append(ErasureStatus(erasureID: erasureID, subjectKey: subjectKey, partner: partnerID, channel: "endpoint \(method) \(path)", state: state, at: now, detail: detail))
             }
         }
-        for status in statuses { try await records.recordErasure(status) }
+        for status in statuses { try await records.record(status) }
         logger.notice("erasure propagated", metadata: ["erasure.id": "\(erasureID)", "erasure.partners": "\(statuses.count)"])
         return Report(erasureID: erasureID, subjectKey: subjectKey, statuses: statuses)
     }

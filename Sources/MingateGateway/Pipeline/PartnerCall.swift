@@ -14,7 +14,7 @@ import NIOCore
 /// core's `Enforcer`, the edge only reads, asks the consent store, and runs the `DisclosurePipeline`.
 struct PartnerCall: Sendable {
     let policy: PolicyHolder
-    let consents: ConsentReader
+    let consents: any ConsentLog
     let pipeline: DisclosurePipeline
 
     func respond(_ request: Request, context: GatewayRequestContext) async throws -> Response {

@@ -15,7 +15,7 @@ struct AdminRoutes: Sendable {
     let reloader: PolicyReloader
     let ledger: LedgerWriter
     let policy: PolicyHolder
-    let consents: ConsentReader
+    let consents: any ConsentLog
     let erasure: ErasureService
 
     func add(to group: RouterGroup<GatewayRequestContext>) {
@@ -110,7 +110,7 @@ struct AdminRoutes: Sendable {
             let subject = fields.first(where: { $0.name == "subject" })?.value, !subject.isEmpty
         else { throw Refusal(.badRequest, "?subject=ID") }
         do {
-            let statuses = try await consents.erasures(subjectKey: policy.current.enforcer.subjectKey(for: subject))
+            let statuses = try await consents.currentErasures(subjectKey: policy.current.enforcer.subjectKey(for: subject))
             return Self.json(200, ["erasures": .array(statuses.map(Self.status))])
         } catch {
             throw Refusal(.consentUnavailable, "the store cannot be read now")

@@ -39,18 +39,18 @@ public struct Gateway: Sendable {
         // The ledger as the running gateway uses it: SQLite on threads of its own, PostgreSQL through a pooled
         // async client (a service of the group, started before the writer and stopped after it).
         let log: any LedgerLog
-        let consents: ConsentReader
+        let consents: any ConsentLog
         var storeServices: [any Service] = []
         switch url {
         case .sqlite:
             // A file that cannot be opened or created is a configuration error: say so now.
             do { _ = try url.open() } catch { throw GatewayError(.ledger, error.description) }
             log = BlockingLedgerLog(opening: { () throws(LedgerError) in try url.open() }, readers: { try url.open() })
-            consents = ConsentReader(backend: .blocking(ReaderPool { try url.openConsents() }))
+            consents = BlockingConsentLog { try url.openConsents() }
         case .postgres(let location):
             let postgres = PostgresLedger(location: location, logger: logger)
             log = postgres
-            consents = ConsentReader(backend: .postgres(PostgresConsentLog(ledger: postgres, logger: logger)))
+            consents = PostgresConsentLog(ledger: postgres, logger: logger)
             storeServices.append(postgres)
         }
         let checkpointing = try checkpointing(configuration, logger: logger)

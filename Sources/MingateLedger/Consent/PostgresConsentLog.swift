@@ -5,7 +5,7 @@ import PostgresNIO
 
 /// The consent history and erasure log in PostgreSQL, through the ledger's pooled client: async, no blocking wait.
 /// Same tables as `PostgresConsentStore` (created on first use).
-public final class PostgresConsentLog: Sendable {
+public final class PostgresConsentLog: ConsentLog {
     private let client: PostgresClient
     private let logger: Logger
     private let prepared = NIOLockedValueBox(false)
