@@ -23,7 +23,9 @@ struct PartnerCall: Sendable {
         let requestID = context.requestID
         let method = request.method.rawValue
         let target = request.head.path ?? "/"
-        guard let caller = context.caller else { throw Refusal(.unauthenticated, "no caller") }
+        // The caller as the policy this request is decided under knows it: a reload between identifying and
+        // deciding cannot leave a permission the new policy took away (a caller it removed is refused, recorded).
+        let caller = context.caller.flatMap { identified in enforcer.policy.callers.first { $0.id == identified.id } }
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(request.headers.count)
         for field in request.headers { headers.append((field.name.rawName, field.value)) }
@@ -31,12 +33,14 @@ struct PartnerCall: Sendable {
         var permit: Permit?
         let decision: Decision
         do throws(Refusal) {
+            guard let caller else { throw Refusal(.unauthenticated, "the caller is not in the policy in force") }
             let placement = try enforcer.place(method: method, target: target)
-            permit = try enforcer.permit(placement, caller: caller, headers: headers)
+            let granted = try enforcer.permit(placement, caller: caller, headers: headers)
+            permit = granted
             let body = try await Self.readBody(request, limit: enforcer.limits.maxBodyBytes)
             let verdict = try enforcer.minimise(
-                permit!, InboundRequest(method: method, target: target, headers: headers, body: body), requestID: requestID)
-            decision = await consent(verdict, permit!)
+                granted, InboundRequest(method: method, target: target, headers: headers, body: body), requestID: requestID)
+            decision = await consent(verdict, granted)
         } catch {
             decision = enforcer.refused(error, requestID: requestID, method: method, target: target, caller: caller, permit: permit)
         }

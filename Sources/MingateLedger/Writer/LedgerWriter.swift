@@ -234,7 +234,7 @@ public final class LedgerWriter: Service, Sendable {
     }
 
     private func loop(_ io: TimedLog) async {
-        var log = Log()
+        var failureLines = FailureLines()
         var tree = CompactRange()
         var lastCheckpointTime = Date.distantPast
         var opened = false
@@ -261,7 +261,7 @@ public final class LedgerWriter: Service, Sendable {
                     await probe(io)
                 }
                 if opened && isHealthy {
-                    await commit(batch, io, &tree, &log)
+                    await commit(batch, io, &tree, &failureLines)
                     committedSinceMaintenance = true
                 } else if opened {
                     fail(batch, LedgerError(.storeUnavailable, state.withLockedValue { $0.lastFailure } ?? "the ledger store is unavailable"))
@@ -330,7 +330,7 @@ public final class LedgerWriter: Service, Sendable {
         }
     }
 
-    private func commit(_ batch: [Pending], _ io: TimedLog, _ tree: inout CompactRange, _ log: inout Log) async {
+    private func commit(_ batch: [Pending], _ io: TimedLog, _ tree: inout CompactRange, _ failureLines: inout FailureLines) async {
         let drafts = batch.map(\.draft)
         let time = clock()
         do {
@@ -353,7 +353,7 @@ public final class LedgerWriter: Service, Sendable {
             for (pending, entry) in zip(batch, entries) { pending.continuation?.resume(returning: entry) }
         } catch {
             markUnhealthy(error)
-            if log.shouldLog() {
+            if failureLines.shouldLog() {
                 logger.error("ledger commit failed", metadata: ["ledger.error": "\(error.code.rawValue)", "ledger.batch": "\(batch.count)"])
             }
             fail(batch, error)
@@ -413,7 +413,7 @@ public final class LedgerWriter: Service, Sendable {
     }
 
     /// At most one failure line a second, so a store outage does not flood the log.
-    struct Log {
+    struct FailureLines {
         var last = ContinuousClock.now - .seconds(10)
         mutating func shouldLog() -> Bool {
             guard ContinuousClock.now - last >= .seconds(1) else { return false }
