@@ -25,6 +25,9 @@ struct DeploymentFile: Decodable {
     }
 
     var listen: Listen?
+    /// `metrics: {host, port}`: serve `/metrics` there instead of on the gateway port.
+    var metrics: Listen?
+    var log_format: String?
     var partners: String?
     var policies: String?
     var ledger: String?
@@ -70,6 +73,18 @@ struct DeploymentFile: Decodable {
             guard let value else { continue }
             guard value > 0, value <= 3600 else { throw CommandFailure("connections.\(name) is between 0 and 3600 seconds") }
             configuration.connections[keyPath: keyPath] = .milliseconds(Int64(value * 1000))
+        }
+        if let metrics {
+            guard let host = metrics.host, let port = metrics.port, (0...65535).contains(port) else {
+                throw CommandFailure("metrics needs both host and port (0–65535)")
+            }
+            configuration.metricsListen = .init(host: host, port: port)
+        }
+        if let log_format {
+            guard let format = GatewayConfiguration.LogFormat(rawValue: log_format) else {
+                throw CommandFailure("unknown log_format '\(log_format)' (text or json)")
+            }
+            configuration.logFormat = format
         }
         if let level = log_level {
             guard let parsed = Logger.Level(rawValue: level) else { throw CommandFailure("unknown log_level '\(level)'") }

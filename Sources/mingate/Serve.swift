@@ -22,6 +22,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Ledger location: sqlite:PATH.") var ledger: String?
     @Option(help: "The ledger's checkpoint signing key (PREFIX.key from `mingate ledger keygen`).") var checkpointKey: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
+    @Option(help: "Log format: text (default) or json (one object per line).") var logFormat: String?
+    @Option(help: "Serve /metrics on HOST:PORT instead of the gateway port.") var metricsAddress: String?
     @Flag(help: "Run stand-in partners and a demo caller: a first run with no secrets and no partners.") var sandbox = false
 
     func run() async throws {
@@ -44,11 +46,32 @@ struct Serve: AsyncParsableCommand {
             guard let level = Logger.Level(rawValue: logLevel) else { throw CommandFailure("unknown log level '\(logLevel)'") }
             configuration.logLevel = level
         }
+        if let logFormat {
+            guard let format = GatewayConfiguration.LogFormat(rawValue: logFormat) else {
+                throw CommandFailure("unknown log format '\(logFormat)' (text or json)")
+            }
+            configuration.logFormat = format
+        }
+        if let metricsAddress {
+            guard let address = GatewayConfiguration.ListenAddress(metricsAddress) else {
+                throw CommandFailure("--metrics-address is HOST:PORT, not '\(metricsAddress)'")
+            }
+            configuration.metricsListen = address
+        }
         let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        switch configuration.logFormat {
+        case .text:
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case .json:
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         let logger = Logger(label: "mingate")
 
@@ -65,9 +88,11 @@ struct Serve: AsyncParsableCommand {
         let host = configuration.host
         let gateway: Gateway
         do {
-            gateway = try Gateway.build(configuration, logger: logger) { port in
-                logger.notice("listening", metadata: ["server.address": "\(host):\(port)"])
-            }
+            let metricsHost = configuration.metricsListen?.host ?? host
+            gateway = try Gateway.build(
+                configuration, logger: logger,
+                onServerRunning: { port in logger.notice("listening", metadata: ["server.address": "\(host):\(port)"]) },
+                onMetricsRunning: { port in logger.notice("metrics listening", metadata: ["metrics.address": "\(metricsHost):\(port)"]) })
         } catch {
             throw CommandFailure(error.description)
         }

@@ -33,6 +33,8 @@ public struct GatewayConfiguration: Sendable {
     /// Extra auditors beyond `policies/auditors.yaml`: the sandbox's demo auditor. Only `id` and `token` are used.
     public var extraAuditors: [ExtraCaller] = []
     public var logLevel: Logger.Level = .info
+    /// `text` (the default: for a terminal) or `json` (one object per line, for log shippers).
+    public var logFormat: LogFormat = .text
     /// The bearer token of `POST /admin/reload` and `GET /admin/status`; without one they answer 404.
     public var adminToken: String?
     /// Connection cap and the idle, head and body deadlines.
@@ -42,7 +44,35 @@ public struct GatewayConfiguration: Sendable {
     /// How long one ledger commit may take before its requests are refused (503, nothing sent).
     public var ledgerCommitTimeout: Duration = .seconds(10)
 
+    /// Where `GET /metrics` is served when not on the gateway's own port (then the gateway port answers 404 for it).
+    public var metricsListen: ListenAddress?
+
     public init() {}
+
+    public enum LogFormat: String, Sendable, CaseIterable {
+        case text, json
+    }
+
+    public struct ListenAddress: Sendable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        /// `HOST:PORT` (`[::1]:9090` for IPv6), or nil with the text unparsable.
+        public init?(_ text: String) {
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+                (0...65535).contains(port)
+            else { return nil }
+            var host = String(text[..<colon])
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            guard !host.isEmpty else { return nil }
+            self.init(host: host, port: port)
+        }
+    }
 
     public struct ExtraCaller: Sendable {
         public var id: String

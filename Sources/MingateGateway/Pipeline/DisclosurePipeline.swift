@@ -11,6 +11,7 @@ struct DisclosurePipeline: Sendable {
     let ledger: LedgerWriter
     let clients: PartnerClients
     let maxResponseBytes: Int
+    let metrics: GatewayMetrics
 
     /// What came of one decision.
     enum Result: Sendable {
@@ -29,12 +30,15 @@ struct DisclosurePipeline: Sendable {
             entry = try await ledger.append(decision.disclosure)
         } catch {
             log.error("refused: ledger append failed", metadata: ["ledger.error": "\(error.code.rawValue)"])
-            return .refused(Refusal(.ledgerUnavailable, "the disclosure could not be recorded; nothing was sent"))
+            let refusal = Refusal(.ledgerUnavailable, "the disclosure could not be recorded; nothing was sent")
+            metrics.decided(decision.disclosure, refusal: refusal.code, duration: .now - started)
+            return .refused(refusal)
         }
 
         switch decision {
         case .refuse(let refusal, let disclosure):
             log.info("refused", metadata: Self.metadata(disclosure, code: refusal.code.rawValue, sequence: entry.sequence))
+            metrics.decided(disclosure, refusal: refusal.code, duration: .now - started)
             return .refused(refusal)
         case .forward(let outbound, let disclosure):
             do {
@@ -45,6 +49,11 @@ struct DisclosurePipeline: Sendable {
                         status: answer.status, bytesSent: outbound.body.count, bytesReceived: answer.body.readableBytes,
                         latencyMilliseconds: Self.milliseconds(since: started), error: nil))
                 log.info("forwarded", metadata: Self.metadata(disclosure, code: "allowed", sequence: entry.sequence, status: answer.status))
+                let elapsed = ContinuousClock.now - started
+                metrics.partnerAnswered(
+                    partner: outbound.partner, status: answer.status, sent: outbound.body.count,
+                    received: answer.body.readableBytes, duration: elapsed)
+                metrics.decided(disclosure, refusal: nil, duration: elapsed)
                 return .answered(answer, sequence: entry.sequence)
             } catch {
                 ledger.record(
@@ -53,6 +62,10 @@ struct DisclosurePipeline: Sendable {
                         bytesSent: outbound.body.count, bytesReceived: 0,
                         latencyMilliseconds: Self.milliseconds(since: started), error: error.code.rawValue))
                 log.warning("partner call failed", metadata: Self.metadata(disclosure, code: error.code.rawValue, sequence: entry.sequence))
+                let elapsed = ContinuousClock.now - started
+                metrics.partnerFailed(partner: outbound.partner, reason: error.code, sent: outbound.body.count, duration: elapsed)
+                // Counted as forwarded (it left the gateway); partner_errors_total says why no answer came back.
+                metrics.decided(disclosure, refusal: nil, duration: elapsed)
                 return .refused(error)
             }
         }

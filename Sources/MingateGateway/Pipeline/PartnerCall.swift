@@ -62,6 +62,7 @@ struct PartnerCall: Sendable {
                 purpose: permit.placement.purpose.id)
             return verdict.decision(missingConsent: missing)
         } catch {
+            pipeline.metrics.consentStoreFailed()
             return verdict.consentUnavailable()
         }
     }

@@ -12,9 +12,14 @@ public final class PolicyReloader: Service, Sendable {
     let holder: PolicyHolder
     let clients: PartnerClients
     let logger: Logger
+    let metrics: GatewayMetrics
     private let counters = NIOLockedValueBox((succeeded: 0, failed: 0, lastError: String?.none))
 
-    init(configuration: GatewayConfiguration, holder: PolicyHolder, clients: PartnerClients, logger: Logger) {
+    init(
+        configuration: GatewayConfiguration, holder: PolicyHolder, clients: PartnerClients, metrics: GatewayMetrics,
+        logger: Logger
+    ) {
+        self.metrics = metrics
         self.configuration = configuration
         self.holder = holder
         self.clients = clients
@@ -38,6 +43,7 @@ public final class PolicyReloader: Service, Sendable {
                 $0.failed += 1
                 $0.lastError = error.description
             }
+            metrics.reloaded(succeeded: false)
             logger.error("policy reload rejected; the running policy stays", metadata: ["policy.error": "\(error.description)"])
             return .rejected(error.description)
         }
@@ -45,6 +51,8 @@ public final class PolicyReloader: Service, Sendable {
         guard loaded.policy.version != previous else { return .unchanged(version: previous) }
         clients.update(Array(loaded.policy.partners.values))
         holder.replace(with: loaded)
+        metrics.policyInForce(loaded.policy.version)
+        metrics.reloaded(succeeded: true)
         counters.withLockedValue {
             $0.succeeded += 1
             $0.lastError = nil

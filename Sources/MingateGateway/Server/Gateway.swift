@@ -15,15 +15,19 @@ public struct Gateway: Sendable {
     public let reloader: PolicyReloader
     public let connections: ConnectionCounter
     public let unidentified: UnidentifiedRefusals
+    public let metrics: GatewayMetrics
     public let services: [any Service]
 
     /// Builds everything or fails with a clear message: invalid policy, missing secret, unusable ledger location.
     /// A PostgreSQL ledger that is down is not a reason to refuse to start: the gateway answers 503 until it is back.
     public static func build(
         _ configuration: GatewayConfiguration, logger: Logger,
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onMetricsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(GatewayError) -> Gateway {
         let loaded = try LoadedPolicy.load(configuration)
+        let metrics = GatewayMetrics()
+        metrics.policyInForce(loaded.policy.version)
         for warning in loaded.policy.warnings {
             logger.warning("policy warning", metadata: ["policy.problem": "\(warning)"])
         }
@@ -55,21 +59,21 @@ public struct Gateway: Sendable {
         }
         let checkpointing = try checkpointing(configuration, logger: logger)
         let ledger = LedgerWriter(
-            log: log, checkpointing: checkpointing, commitTimeout: configuration.ledgerCommitTimeout, logger: logger)
+            log: log, checkpointing: checkpointing, commitTimeout: configuration.ledgerCommitTimeout, logger: logger,
+            instruments: LedgerInstruments(factory: metrics.factory))
         let clients = try PartnerClients(partners: Array(loaded.policy.partners.values))
         let holder = PolicyHolder(loaded)
-        let reloader = PolicyReloader(configuration: configuration, holder: holder, clients: clients, logger: logger)
-        let pipeline = DisclosurePipeline(ledger: ledger, clients: clients, maxResponseBytes: configuration.maxResponseBytes)
+        let reloader = PolicyReloader(configuration: configuration, holder: holder, clients: clients, metrics: metrics, logger: logger)
+        let pipeline = DisclosurePipeline(
+            ledger: ledger, clients: clients, maxResponseBytes: configuration.maxResponseBytes, metrics: metrics)
         let unidentified = UnidentifiedRefusals(ledger: ledger, window: configuration.unidentifiedWindow)
         let erasure = ErasureService(policy: holder, pipeline: pipeline, records: consents, ledger: log, logger: logger)
 
+        let counter = ConnectionCounter()
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: ErrorBodyMiddleware())
-        router.get("healthz") { _, _ in "ok\n" }
-        router.get("readyz") { _, _ -> Response in
-            guard ledger.isHealthy else { throw Refusal(.ledgerUnavailable, "the ledger cannot be written now") }
-            return Response(status: .ok, body: .init(byteBuffer: .init(string: "ready\n")))
-        }
+        let operations = OperatorRoutes(ledger: ledger, connections: counter, metrics: metrics)
+        operations.add(to: router, metrics: configuration.metricsListen == nil)
 
         let partnerCall = PartnerCall(policy: holder, consents: consents, pipeline: pipeline)
         let calls = router.group("p").add(
@@ -82,6 +86,7 @@ public struct Gateway: Sendable {
                     let partner = (try? PartnerPath.parse(request.head.path ?? "")).flatMap { enforcer.policy.partners[$0.partner]?.id }
                     unidentified.count(
                         reason: refusal.code.rawValue, source: enforcer.sourceKey(for: context.remoteAddress), partner: partner)
+                    metrics.refused(reason: refusal.code.rawValue, partner: partner ?? "-")
                 }))
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head, .options] {
             calls.on("**", method: method) { request, context in try await partnerCall.respond(request, context: context) }
@@ -100,7 +105,19 @@ public struct Gateway: Sendable {
                 audience: "admin", candidates: { adminDigest.map { [$0] } }, digest: { $0 }, assign: { _, _ in }))
         AdminRoutes(reloader: reloader, ledger: ledger, policy: holder, consents: consents, erasure: erasure).add(to: admin)
 
-        let counter = ConnectionCounter()
+        var metricsServices: [any Service] = []
+        if let listen = configuration.metricsListen {
+            // Metrics on an address of their own, so they need not be exposed with the gateway port.
+            let metricsRouter = Router(context: GatewayRequestContext.self)
+            metricsRouter.add(middleware: ErrorBodyMiddleware())
+            operations.addMetrics(to: metricsRouter)
+            metricsServices.append(
+                Application(
+                    router: metricsRouter,
+                    configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
+                    onServerRunning: { channel in await onMetricsRunning(channel.localAddress?.port ?? 0) },
+                    logger: logger))
+        }
         let application = Application(
             router: router,
             server: GuardedHTTP1Channel.builder(limits: configuration.connections, counter: counter, logger: logger),
@@ -109,7 +126,8 @@ public struct Gateway: Sendable {
             logger: logger)
         return Gateway(
             policy: holder, ledger: ledger, clients: clients, reloader: reloader, connections: counter,
-            unidentified: unidentified, services: storeServices + [ledger, unidentified, clients, reloader, application])
+            unidentified: unidentified, metrics: metrics,
+            services: storeServices + [ledger, unidentified, clients, reloader] + metricsServices + [application])
     }
 
     static func checkpointing(_ configuration: GatewayConfiguration, logger: Logger) throws(GatewayError)

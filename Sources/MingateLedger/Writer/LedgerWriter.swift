@@ -36,6 +36,7 @@ public final class LedgerWriter: Service, Sendable {
         var committed: Int64 = 0
         var treeSize: Int64 = 0
         var lastCheckpointSize: Int64 = -1
+        var lastCheckpointAt: Date?
     }
 
     /// How the writer signs checkpoints: with which key, under which origin, how often.
@@ -59,6 +60,7 @@ public final class LedgerWriter: Service, Sendable {
     private let checkpointing: Checkpointing?
     private let clock: @Sendable () -> Date
     private let logger: Logger
+    private let instruments: LedgerInstruments
     /// The most entries written in one commit.
     public let maxBatch: Int
     /// How long one store call may take before its requests are refused.
@@ -73,8 +75,10 @@ public final class LedgerWriter: Service, Sendable {
     public init(
         log: any LedgerLog, checkpointing: Checkpointing? = nil,
         clock: @escaping @Sendable () -> Date = { Date() }, maxBatch: Int = 4096, commitTimeout: Duration = .seconds(10),
-        shutdownGrace: Duration = .seconds(5), logger: Logger = Logger(label: "mingate.ledger")
+        shutdownGrace: Duration = .seconds(5), logger: Logger = Logger(label: "mingate.ledger"),
+        instruments: LedgerInstruments = .none
     ) {
+        self.instruments = instruments
         self.log = log
         self.checkpointing = checkpointing
         self.clock = clock
@@ -333,6 +337,9 @@ public final class LedgerWriter: Service, Sendable {
     private func commit(_ batch: [Pending], _ io: TimedLog, _ tree: inout CompactRange, _ failureLines: inout FailureLines) async {
         let drafts = batch.map(\.draft)
         let time = clock()
+        let started = ContinuousClock.now
+        instruments.batchSize.record(batch.count)
+        defer { instruments.commitDuration.record(ContinuousClock.now - started) }
         do {
             let entries = try await io.run { log throws(LedgerError) in try await log.append(drafts, at: time) }
             if let first = entries.first, first.sequence != Int64(tree.size) {
@@ -352,6 +359,7 @@ public final class LedgerWriter: Service, Sendable {
             }
             for (pending, entry) in zip(batch, entries) { pending.continuation?.resume(returning: entry) }
         } catch {
+            instruments.failures.increment()
             markUnhealthy(error)
             if failureLines.shouldLog() {
                 logger.error("ledger commit failed", metadata: ["ledger.error": "\(error.code.rawValue)", "ledger.batch": "\(batch.count)"])
@@ -400,12 +408,22 @@ public final class LedgerWriter: Service, Sendable {
         do {
             let note = try checkpointing.signer.sign(checkpoint.text)
             try await io.run { log throws(LedgerError) in try await log.appendCheckpoint(checkpoint, note: note, at: now) }
-            state.withLockedValue { $0.lastCheckpointSize = Int64(checkpoint.size) }
+            state.withLockedValue {
+                $0.lastCheckpointSize = Int64(checkpoint.size)
+                $0.lastCheckpointAt = now
+            }
+            instruments.checkpoints.increment()
             last = now
         } catch {
             logger.error("checkpoint not stored", metadata: ["ledger.error": "\(error.code.rawValue)"])
         }
     }
+
+    /// Entries in the log (the tree's size once loaded).
+    public var size: Int64 { state.withLockedValue { $0.treeSize } }
+
+    /// When this writer last stored a signed checkpoint; nil before its first.
+    public var lastCheckpointAt: Date? { state.withLockedValue { $0.lastCheckpointAt } }
 
     /// Entries committed and not yet covered by a signed checkpoint.
     public var unsignedEntries: Int64 {

@@ -1,0 +1,39 @@
+import Hummingbird
+import MingateLedger
+import MingatePolicy
+import NIOCore
+
+/// What operators and their tools read, without a token: liveness, readiness, Prometheus metrics and the
+/// description of the gateway's own API.
+///
+/// - `GET /healthz`: the process answers.
+/// - `GET /readyz`: 200 when the ledger can be written, else 503 `ledger_unavailable`.
+/// - `GET /metrics`: Prometheus text format (here, or on `metrics.listen` when that is configured).
+/// - `GET /openapi.yaml`: the OpenAPI 3.1 document of `/audit`, `/admin` and these routes.
+struct OperatorRoutes: Sendable {
+    let ledger: LedgerWriter
+    let connections: ConnectionCounter
+    let metrics: GatewayMetrics
+
+    func add(to router: Router<GatewayRequestContext>, metrics withMetrics: Bool) {
+        router.get("healthz") { _, _ in "ok\n" }
+        router.get("readyz") { _, _ -> Response in
+            guard ledger.isHealthy else { throw Refusal(.ledgerUnavailable, "the ledger cannot be written now") }
+            return Response(status: .ok, body: .init(byteBuffer: .init(string: "ready\n")))
+        }
+        router.get("openapi.yaml") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml"],
+                body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
+        }
+        if withMetrics { addMetrics(to: router) }
+    }
+
+    func addMetrics(to router: Router<GatewayRequestContext>) {
+        router.get("metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(ledger: ledger, connections: connections))))
+        }
+    }
+}
