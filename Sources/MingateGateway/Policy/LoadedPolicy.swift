@@ -57,7 +57,11 @@ public struct LoadedPolicy: Sendable {
             partners[id] = partner.withBaseURL(url)
         }
         if let sandbox = configuration.sandboxPartnerURL {
-            partners = partners.mapValues { $0.withBaseURL(sandbox) }
+            // The stand-in serves every partner the deployment did not point somewhere on purpose (a staging
+            // URL, or a dead port to rehearse an outage: scripts/dashboard-demo.sh).
+            for (id, partner) in partners where configuration.baseURLOverrides[id] == nil {
+                partners[id] = partner.withBaseURL(sandbox)
+            }
         }
         var callers = policy.callers
         for extra in configuration.extraCallers {
