@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MingatePolicy
 
 /// One JSON object per line (`log_format: json`), for log shippers: `time`, `level`, `logger`, `message`, then the
 /// metadata under its own dotted keys (`hb.request.id`, `ledger.seq`, `partner.id`, …), flat. Each line is written
@@ -47,22 +48,11 @@ public struct JSONLogHandler: LogHandler {
         }
     }
 
-    /// A JSON string literal: quotes, backslashes and control characters escaped.
+    /// A JSON string literal, escaped as the ledger's own writer escapes.
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var out: [UInt8] = []
+        JSONWriter.writeString(text, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func timestamp() -> String {
