@@ -42,7 +42,7 @@ public final class GatewayMetrics: Sendable {
     static var refusals: MetricNameDescriptor { name("refusals", "total", "Refused partner calls by reason code; partner, purpose and caller are '-' when not known from the policy.") }
     static var requestDuration: MetricNameDescriptor { name("request_duration", "seconds", "Time from a partner call's arrival to its answer.") }
     static var partnerResponses: MetricNameDescriptor { name("partner_responses", "total", "Partner answers by status class (2xx…5xx), or 'error' when no answer came.") }
-    static var partnerDuration: MetricNameDescriptor { name("partner_request_duration", "seconds", "Time from a partner call's arrival until the partner answered or failed.") }
+    static var partnerDuration: MetricNameDescriptor { name("partner_request_duration", "seconds", "Time from sending to a partner until it answered or the call failed (gateway work excluded).") }
     static var partnerErrors: MetricNameDescriptor { name("partner_errors", "total", "Partner calls that got no usable answer, by reason code (partner_timeout, partner_unreachable, …).") }
     static var sentBytes: MetricNameDescriptor { name("partner_sent", "bytes_total", "Request body bytes sent to partners after minimisation.") }
     static var receivedBytes: MetricNameDescriptor { name("partner_received", "bytes_total", "Response body bytes received from partners.") }

@@ -41,6 +41,7 @@ struct DisclosurePipeline: Sendable {
             metrics.decided(disclosure, refusal: refusal.code, duration: .now - started)
             return .refused(refusal)
         case .forward(let outbound, let disclosure):
+            let sending = ContinuousClock.now
             do {
                 let answer = try await clients.send(outbound, requestID: requestID, maxResponseBytes: maxResponseBytes)
                 ledger.record(
@@ -49,11 +50,10 @@ struct DisclosurePipeline: Sendable {
                         status: answer.status, bytesSent: outbound.body.count, bytesReceived: answer.body.readableBytes,
                         latencyMilliseconds: Self.milliseconds(since: started), error: nil))
                 log.info("forwarded", metadata: Self.metadata(disclosure, code: "allowed", sequence: entry.sequence, status: answer.status))
-                let elapsed = ContinuousClock.now - started
                 metrics.partnerAnswered(
                     partner: outbound.partner, status: answer.status, sent: outbound.body.count,
-                    received: answer.body.readableBytes, duration: elapsed)
-                metrics.decided(disclosure, refusal: nil, duration: elapsed)
+                    received: answer.body.readableBytes, duration: .now - sending)
+                metrics.decided(disclosure, refusal: nil, duration: .now - started)
                 return .answered(answer, sequence: entry.sequence)
             } catch {
                 ledger.record(
@@ -62,10 +62,10 @@ struct DisclosurePipeline: Sendable {
                         bytesSent: outbound.body.count, bytesReceived: 0,
                         latencyMilliseconds: Self.milliseconds(since: started), error: error.code.rawValue))
                 log.warning("partner call failed", metadata: Self.metadata(disclosure, code: error.code.rawValue, sequence: entry.sequence))
-                let elapsed = ContinuousClock.now - started
-                metrics.partnerFailed(partner: outbound.partner, reason: error.code, sent: outbound.body.count, duration: elapsed)
+                metrics.partnerFailed(
+                    partner: outbound.partner, reason: error.code, sent: outbound.body.count, duration: .now - sending)
                 // Counted as forwarded (it left the gateway); partner_errors_total says why no answer came back.
-                metrics.decided(disclosure, refusal: nil, duration: elapsed)
+                metrics.decided(disclosure, refusal: nil, duration: .now - started)
                 return .refused(error)
             }
         }
