@@ -47,6 +47,13 @@ public struct LoadedPolicy: Sendable {
         return LoadedPolicy(policy: policy, enforcer: Enforcer(policy: policy, keys: keys, limits: limits))
     }
 
+    /// `http(s)://127.x.x.x`, `[::1]` or `localhost`, with an optional port and path.
+    static func isLoopback(_ url: String) -> Bool {
+        guard let components = URLComponents(string: url), let host = components.host?.lowercased() else { return false }
+        return host == "localhost" || host == "::1" || host == "[::1]"
+            || (host.hasPrefix("127.") && host.split(separator: ".").count == 4 && host.split(separator: ".").allSatisfy { UInt8($0) != nil })
+    }
+
     /// Base URL overrides and extra callers from the deployment; the policy's version covers them too.
     static func apply(_ configuration: GatewayConfiguration, to policy: PolicySet) throws(GatewayError) -> PolicySet {
         var partners = policy.partners
@@ -57,9 +64,10 @@ public struct LoadedPolicy: Sendable {
             partners[id] = partner.withBaseURL(url)
         }
         if let sandbox = configuration.sandboxPartnerURL {
-            // The stand-in serves every partner the deployment did not point somewhere on purpose (a staging
-            // URL, or a dead port to rehearse an outage: scripts/dashboard-demo.sh).
-            for (id, partner) in partners where configuration.baseURLOverrides[id] == nil {
+            // Sandbox traffic never leaves this host: every partner goes to the stand-in, except one the deployment
+            // points at a loopback address on purpose (a local mock, or a dead port to rehearse an outage:
+            // scripts/dashboard-demo.sh). A real partner URL in the deployment file is ignored here.
+            for (id, partner) in partners where !(configuration.baseURLOverrides[id].map(Self.isLoopback) ?? false) {
                 partners[id] = partner.withBaseURL(sandbox)
             }
         }
