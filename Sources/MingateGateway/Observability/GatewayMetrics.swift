@@ -15,7 +15,8 @@ public final class GatewayMetrics: Sendable {
     public let factory: PrometheusMetricsFactory
 
     private let policyVersion = NIOLockedValueBox<(version: String, gauge: Gauge?)>(("", nil))
-    private let scraped = NIOLockedValueBox<[String: Int]>([:])
+    /// Connections refused by the cap as of the last scrape (the guard keeps the running total).
+    private let refusedConnectionsSeen = NIOLockedValueBox(0)
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -61,56 +62,107 @@ public final class GatewayMetrics: Sendable {
 
     // MARK: - Recording
 
+    /// The series of one call's label set, made once. The registry validates the name and every label and takes
+    /// its lock on each `make` call; a request should pay one dictionary lookup instead. Keys are label sets, so
+    /// the caches are exactly as bounded as the series.
+    private struct CallKey: Hashable, Sendable {
+        let partner, purpose, caller, decision: String
+        let route: String?
+    }
+
+    private struct CallSeries: Sendable {
+        let requests: Counter
+        let duration: DurationHistogram
+        let disclosed: Counter?
+        let withheld: Counter?
+    }
+
+    private struct PartnerKey: Hashable, Sendable {
+        let partner, outcome: String
+    }
+
+    private struct PartnerSeries: Sendable {
+        let responses: Counter
+        let duration: DurationHistogram
+        let sent: Counter
+        let received: Counter
+        /// `partner_errors_total{reason}` when the outcome is an error code.
+        let errors: Counter?
+    }
+
+    private struct RefusalKey: Hashable, Sendable {
+        let partner, purpose, caller, reason: String
+    }
+
+    private let calls = SeriesCache<CallKey, CallSeries>()
+    private let partners = SeriesCache<PartnerKey, PartnerSeries>()
+    private let refusalCounters = SeriesCache<RefusalKey, Counter>()
+
     /// One partner call (or erasure request) decided and, if forwarded, answered or failed.
     func decided(_ disclosure: Disclosure, refusal: Refusal.Code?, duration: Duration) {
-        let partner = disclosure.partner ?? "-"
-        let purpose = disclosure.purpose ?? "-"
-        let caller = disclosure.caller ?? "-"
-        let decision = refusal == nil ? "forwarded" : "refused"
-        registry.makeCounter(
-            descriptor: Self.requests, labels: [("partner", partner), ("purpose", purpose), ("caller", caller), ("decision", decision)]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.requestDuration, labels: [("partner", partner), ("purpose", purpose), ("decision", decision)],
-            buckets: Self.fastBuckets
-        ).recordNanoseconds(Self.nanoseconds(duration))
-        if let refusal {
-            refused(reason: refusal.rawValue, partner: partner, purpose: purpose, caller: caller)
+        let key = CallKey(
+            partner: disclosure.partner ?? "-", purpose: disclosure.purpose ?? "-", caller: disclosure.caller ?? "-",
+            decision: refusal == nil ? "forwarded" : "refused", route: disclosure.decision == .forward ? disclosure.route : nil)
+        let series = calls.get(key) {
+            let fields = key.route.map { [("caller", key.caller), ("partner", key.partner), ("purpose", key.purpose), ("route", $0)] }
+            return CallSeries(
+                requests: registry.makeCounter(
+                    descriptor: Self.requests,
+                    labels: [("partner", key.partner), ("purpose", key.purpose), ("caller", key.caller), ("decision", key.decision)]),
+                duration: registry.makeDurationHistogram(
+                    descriptor: Self.requestDuration,
+                    labels: [("partner", key.partner), ("purpose", key.purpose), ("decision", key.decision)], buckets: Self.fastBuckets),
+                disclosed: fields.map { registry.makeCounter(descriptor: Self.disclosedFields, labels: $0) },
+                withheld: fields.map { registry.makeCounter(descriptor: Self.withheldFields, labels: $0) })
         }
-        if disclosure.decision == .forward, let route = disclosure.route {
-            let labels = [("caller", caller), ("partner", partner), ("purpose", purpose), ("route", route)]
-            registry.makeCounter(descriptor: Self.disclosedFields, labels: labels).increment(by: Int64(disclosure.disclosed.count))
-            registry.makeCounter(descriptor: Self.withheldFields, labels: labels).increment(by: Int64(disclosure.withheld.count))
+        series.requests.increment()
+        series.duration.record(duration)
+        series.disclosed?.increment(by: Int64(disclosure.disclosed.count))
+        series.withheld?.increment(by: Int64(disclosure.withheld.count))
+        if let refusal {
+            refused(reason: refusal.rawValue, partner: key.partner, purpose: key.purpose, caller: key.caller)
         }
     }
 
     /// A refusal by reason; also used for callers that could not be identified (partner from the policy or `-`).
     func refused(reason: String, partner: String, purpose: String = "-", caller: String = "-") {
-        registry.makeCounter(
-            descriptor: Self.refusals, labels: [("partner", partner), ("purpose", purpose), ("caller", caller), ("reason", reason)]
-        ).increment()
+        let key = RefusalKey(partner: partner, purpose: purpose, caller: caller, reason: reason)
+        refusalCounters.get(key) {
+            registry.makeCounter(
+                descriptor: Self.refusals,
+                labels: [("partner", partner), ("purpose", purpose), ("caller", caller), ("reason", reason)])
+        }.increment()
     }
 
     /// A call that reached a partner: its status class, sizes and time.
     func partnerAnswered(partner: String, status: Int, sent: Int, received: Int, duration: Duration) {
-        let statusClass = (100...599).contains(status) ? "\(status / 100)xx" : "other"
-        registry.makeCounter(descriptor: Self.partnerResponses, labels: [("partner", partner), ("status_class", statusClass)]).increment()
-        partnerTimed(partner: partner, duration: duration)
-        registry.makeCounter(descriptor: Self.sentBytes, labels: [("partner", partner)]).increment(by: Int64(sent))
-        registry.makeCounter(descriptor: Self.receivedBytes, labels: [("partner", partner)]).increment(by: Int64(received))
+        let series = partnerSeries(partner, outcome: (100...599).contains(status) ? "\(status / 100)xx" : "other", error: nil)
+        series.responses.increment()
+        series.duration.record(duration)
+        series.sent.increment(by: Int64(sent))
+        series.received.increment(by: Int64(received))
     }
 
     /// A call that got no usable answer from the partner.
     func partnerFailed(partner: String, reason: Refusal.Code, sent: Int, duration: Duration) {
-        registry.makeCounter(descriptor: Self.partnerResponses, labels: [("partner", partner), ("status_class", "error")]).increment()
-        registry.makeCounter(descriptor: Self.partnerErrors, labels: [("partner", partner), ("reason", reason.rawValue)]).increment()
-        partnerTimed(partner: partner, duration: duration)
-        registry.makeCounter(descriptor: Self.sentBytes, labels: [("partner", partner)]).increment(by: Int64(sent))
+        let series = partnerSeries(partner, outcome: reason.rawValue, error: reason.rawValue)
+        series.responses.increment()
+        series.errors?.increment()
+        series.duration.record(duration)
+        series.sent.increment(by: Int64(sent))
     }
 
-    private func partnerTimed(partner: String, duration: Duration) {
-        registry.makeDurationHistogram(descriptor: Self.partnerDuration, labels: [("partner", partner)], buckets: Self.fastBuckets)
-            .recordNanoseconds(Self.nanoseconds(duration))
+    private func partnerSeries(_ partner: String, outcome: String, error: String?) -> PartnerSeries {
+        partners.get(PartnerKey(partner: partner, outcome: outcome)) {
+            PartnerSeries(
+                responses: registry.makeCounter(
+                    descriptor: Self.partnerResponses, labels: [("partner", partner), ("status_class", error == nil ? outcome : "error")]),
+                duration: registry.makeDurationHistogram(
+                    descriptor: Self.partnerDuration, labels: [("partner", partner)], buckets: Self.fastBuckets),
+                sent: registry.makeCounter(descriptor: Self.sentBytes, labels: [("partner", partner)]),
+                received: registry.makeCounter(descriptor: Self.receivedBytes, labels: [("partner", partner)]),
+                errors: error.map { registry.makeCounter(descriptor: Self.partnerErrors, labels: [("partner", partner), ("reason", $0)]) })
+        }
     }
 
     func consentStoreFailed() {
@@ -142,22 +194,30 @@ public final class GatewayMetrics: Sendable {
         registry.makeGauge(descriptor: Self.ledgerUnsigned).set(ledger.unsignedEntries)
         registry.makeGauge(descriptor: Self.ledgerCheckpointTime).set(ledger.lastCheckpointAt?.timeIntervalSince1970 ?? 0)
         registry.makeGauge(descriptor: Self.openConnections).set(Int64(connections.current))
-        advance(registry.makeCounter(descriptor: Self.refusedConnections), to: connections.refused, key: "refused_connections")
+        let total = connections.refused
+        let delta = refusedConnectionsSeen.withLockedValue { seen in
+            defer { seen = max(seen, total) }
+            return max(0, total - seen)
+        }
+        if delta > 0 { registry.makeCounter(descriptor: Self.refusedConnections).increment(by: Int64(delta)) }
         return registry.emitToBuffer()
     }
+}
 
-    /// Counters kept elsewhere as running totals are advanced to them at scrape time.
-    private func advance(_ counter: Counter, to total: Int, key: String) {
-        let delta = scraped.withLockedValue { seen -> Int in
-            let delta = max(0, total - (seen[key] ?? 0))
-            seen[key] = max(total, seen[key] ?? 0)
-            return delta
+/// Values made once per key, under one lock.
+private final class SeriesCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let values = NIOLockedValueBox<[Key: Value]>([:])
+
+    func get(_ key: Key, make: () -> Value) -> Value {
+        values.withLockedValue { values in
+            if let value = values[key] { return value }
+            let value = make()
+            values[key] = value
+            return value
         }
-        if delta > 0 { counter.increment(by: Int64(delta)) }
     }
+}
 
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
+extension Histogram where Value == Duration {
+    func record(_ duration: Duration) { recordNanoseconds(duration.wholeNanoseconds) }
 }

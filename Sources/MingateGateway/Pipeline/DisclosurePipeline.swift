@@ -72,8 +72,7 @@ struct DisclosurePipeline: Sendable {
     }
 
     static func milliseconds(since start: ContinuousClock.Instant) -> Int {
-        let elapsed = ContinuousClock.now - start
-        return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        Int((ContinuousClock.now - start).wholeMilliseconds)
     }
 
     /// The decision line's fields: names and counts, never a value.

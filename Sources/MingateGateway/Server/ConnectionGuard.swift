@@ -123,7 +123,7 @@ final class ConnectionClock {
     }
 
     static func amount(_ duration: Duration) -> TimeAmount {
-        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        .nanoseconds(duration.wholeNanoseconds)
     }
 }
 

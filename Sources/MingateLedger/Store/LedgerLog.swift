@@ -59,9 +59,8 @@ enum Deadline {
     ) async throws(LedgerError) -> T {
         let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
         let promise = eventLoop.makePromise(of: T.self)
-        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
         let failure = failure ?? LedgerError(.storeUnavailable, "the ledger store did not answer within \(timeout)")
-        let timer = eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+        let timer = eventLoop.scheduleTask(in: .nanoseconds(timeout.wholeNanoseconds)) {
             if expired() { promise.fail(failure) }
         }
         promise.completeWithTask { try await body() }

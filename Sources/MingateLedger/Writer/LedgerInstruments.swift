@@ -30,8 +30,13 @@ public struct LedgerInstruments: Sendable {
 
 extension CoreMetrics.Timer {
     /// Records a `Duration` at nanosecond precision.
-    func record(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
+    func record(_ duration: Duration) { recordNanoseconds(duration.wholeNanoseconds) }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds (what timers, histograms and NIO's `TimeAmount` take).
+    public var wholeNanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
+
+    /// The duration in whole milliseconds.
+    public var wholeMilliseconds: Int64 { wholeNanoseconds / 1_000_000 }
 }
