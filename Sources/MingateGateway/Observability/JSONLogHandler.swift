@@ -27,32 +27,49 @@ public struct JSONLogHandler: LogHandler {
         var fields = metadata
         if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
         if let extra = event.metadata { fields.merge(extra) { _, new in new } }
-        var line = "{\"time\":\(Self.quoted(Self.timestamp()))"
-        line += ",\"level\":\(Self.quoted(event.level.rawValue))"
-        line += ",\"logger\":\(Self.quoted(label))"
-        line += ",\"message\":\(Self.quoted(event.message.description))"
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        var first = true
+        func member(_ key: String, _ write: (inout [UInt8]) -> Void) {
+            line.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            first = false
+            JSONWriter.writeString(key, into: &line)
+            line.append(UInt8(ascii: ":"))
+            write(&line)
+        }
+        member("time") { JSONWriter.writeString(Self.timestamp(), into: &$0) }
+        member("level") { JSONWriter.writeString(event.level.rawValue, into: &$0) }
+        member("logger") { JSONWriter.writeString(label, into: &$0) }
+        member("message") { JSONWriter.writeString(event.message.description, into: &$0) }
         for key in fields.keys.sorted() where !["time", "level", "logger", "message"].contains(key) {
-            line += ",\(Self.quoted(key)):\(Self.json(fields[key]!))"
+            member(key) { Self.write(fields[key]!, into: &$0) }
         }
-        line += "}\n"
-        write(Array(line.utf8))
+        line.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "\n")])
+        write(line)
     }
 
-    static func json(_ value: Logger.Metadata.Value) -> String {
+    /// A metadata value as JSON: strings as strings, arrays and dictionaries as arrays and objects.
+    static func write(_ value: Logger.Metadata.Value, into out: inout [UInt8]) {
         switch value {
-        case .string(let string): return quoted(string)
-        case .stringConvertible(let convertible): return quoted(convertible.description)
-        case .array(let values): return "[" + values.map(json).joined(separator: ",") + "]"
+        case .string(let string): JSONWriter.writeString(string, into: &out)
+        case .stringConvertible(let convertible): JSONWriter.writeString(convertible.description, into: &out)
+        case .array(let values):
+            out.append(UInt8(ascii: "["))
+            for (index, element) in values.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                write(element, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
         case .dictionary(let dictionary):
-            return "{" + dictionary.keys.sorted().map { "\(quoted($0)):\(json(dictionary[$0]!))" }.joined(separator: ",") + "}"
+            out.append(UInt8(ascii: "{"))
+            for (index, key) in dictionary.keys.sorted().enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONWriter.writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(dictionary[key]!, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         }
-    }
-
-    /// A JSON string literal, escaped as the ledger's own writer escapes.
-    static func quoted(_ text: String) -> String {
-        var out: [UInt8] = []
-        JSONWriter.writeString(text, into: &out)
-        return String(decoding: out, as: UTF8.self)
     }
 
     static func timestamp() -> String {

@@ -29,11 +29,11 @@ struct AdminRoutes: Sendable {
     func reload() -> Response {
         switch reloader.reload() {
         case .reloaded(let version, let warnings):
-            return Self.json(200, ["result": "reloaded", "policy_version": .string(version), "warnings": .number(JSONNumber(warnings))])
+            return Response.json(200, ["result": "reloaded", "policy_version": .string(version), "warnings": .number(JSONNumber(warnings))])
         case .unchanged(let version):
-            return Self.json(200, ["result": "unchanged", "policy_version": .string(version)])
+            return Response.json(200, ["result": "unchanged", "policy_version": .string(version)])
         case .rejected(let reason):
-            return Self.json(
+            return Response.json(
                 422,
                 [
                     "result": "rejected", "policy_version": .string(policy.current.policy.version),
@@ -45,7 +45,7 @@ struct AdminRoutes: Sendable {
     func status() -> Response {
         let reloads = reloader.status
         let ledgerStatus = ledger.status
-        return Self.json(200, [
+        return Response.json(200, [
             "policy_version": .string(policy.current.policy.version),
             "reloads_succeeded": .number(JSONNumber(reloads.succeeded)),
             "reloads_failed": .number(JSONNumber(reloads.failed)),
@@ -85,7 +85,7 @@ struct AdminRoutes: Sendable {
         } catch {
             throw Refusal(.consentUnavailable, "the consent store cannot be written")
         }
-        return Self.json(200, ["result": "recorded", "subject_key": .string(event.subjectKey), "state": .string(state.rawValue), "at": .string(event.at)])
+        return Response.json(200, ["result": "recorded", "subject_key": .string(event.subjectKey), "state": .string(state.rawValue), "at": .string(event.at)])
     }
 
     func erase(_ request: Request) async throws -> Response {
@@ -99,7 +99,7 @@ struct AdminRoutes: Sendable {
         } catch {
             throw Refusal(.ledgerUnavailable, "the ledger cannot be read now")
         }
-        return Self.json(200, [
+        return Response.json(200, [
             "erasure_id": .string(report.erasureID), "subject_key": .string(report.subjectKey),
             "partners": .array(report.statuses.map(Self.status)),
         ])
@@ -111,7 +111,7 @@ struct AdminRoutes: Sendable {
         else { throw Refusal(.badRequest, "?subject=ID") }
         do {
             let statuses = try await consents.currentErasures(subjectKey: policy.current.enforcer.subjectKey(for: subject))
-            return Self.json(200, ["erasures": .array(statuses.map(Self.status))])
+            return Response.json(200, ["erasures": .array(statuses.map(Self.status))])
         } catch {
             throw Refusal(.consentUnavailable, "the store cannot be read now")
         }
@@ -122,9 +122,5 @@ struct AdminRoutes: Sendable {
             ("erasure_id", .string(status.erasureID)), ("partner", .string(status.partner)), ("channel", .string(status.channel)),
             ("status", .string(status.state.rawValue)), ("at", .string(status.at)), ("detail", status.detail.map { .string($0) } ?? .null),
         ]))
-    }
-
-    static func json(_ status: Int, _ body: JSONValue) -> Response {
-        Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter().bytes(body))))
     }
 }

@@ -33,7 +33,7 @@ struct AuditRoutes: Sendable {
         guard let note = try await read({ log throws(LedgerError) in try await log.checkpoints().last?.note }) else {
             throw Refusal(.notFound, "no checkpoint yet")
         }
-        return Self.text(note)
+        return Response.text(note)
     }
 
     func proof(_ context: GatewayRequestContext) async throws -> Response {
@@ -42,7 +42,7 @@ struct AuditRoutes: Sendable {
             throw Refusal(.badRequest, "a record's sequence number is a non-negative integer")
         }
         let receipt = try await read { log throws(LedgerError) in try await log.receipt(for: sequence) }
-        return Self.text(receipt.text)
+        return Response.text(receipt.text)
     }
 
     static let recordParameters: Set<String> = [
@@ -133,9 +133,5 @@ struct AuditRoutes: Sendable {
         } catch {
             throw Refusal(.ledgerUnavailable, "the ledger cannot be read now")
         }
-    }
-
-    static func text(_ text: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -16,10 +16,10 @@ struct OperatorRoutes: Sendable {
     let metrics: GatewayMetrics
 
     func add(to router: Router<GatewayRequestContext>, metrics withMetrics: Bool) {
-        router.get("healthz") { _, _ in Self.text("ok\n") }
+        router.get("healthz") { _, _ in Response.text("ok\n") }
         router.get("readyz") { _, _ -> Response in
             guard ledger.isHealthy else { throw Refusal(.ledgerUnavailable, "the ledger cannot be written now") }
-            return Self.text("ready\n")
+            return Response.text("ready\n")
         }
         router.get("openapi.yaml") { _, _ in
             Response(
@@ -27,10 +27,6 @@ struct OperatorRoutes: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
         }
         if withMetrics { addMetrics(to: router) }
-    }
-
-    static func text(_ text: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     func addMetrics(to router: Router<GatewayRequestContext>) {
