@@ -16,6 +16,10 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let badKey = Code(rawValue: "bad_key")
         /// A checkpoint or proof that does not parse.
         public static let badCheckpoint = Code(rawValue: "bad_checkpoint")
+        /// The ledger key given is not the one the ledger was written with, or cannot be checked.
+        public static let keyMismatch = Code(rawValue: "ledger_key_mismatch")
+        /// The ledger named does not exist (tools other than `serve` never create one).
+        public static let noLedger = Code(rawValue: "no_ledger")
         /// No such record, or no checkpoint yet.
         public static let notFound = Code(rawValue: "not_found")
     }

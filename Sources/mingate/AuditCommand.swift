@@ -9,22 +9,6 @@ struct AuditCommand: ParsableCommand {
         abstract: "Verify and read the disclosure ledger.",
         subcommands: [Verify.self, Query.self, Subject.self, Proof.self, VerifyProof.self])
 
-    struct LedgerOption: ParsableArguments {
-        @Option(help: "The ledger: sqlite:PATH.") var ledger: String = "sqlite:var/ledger.sqlite"
-
-        func open() throws -> any LedgerStore {
-            do {
-                let url = try LedgerURL(ledger)
-                if case .sqlite(let path, _) = url, !FileManager.default.fileExists(atPath: path) {
-                    throw CommandFailure("no ledger at \(path)")
-                }
-                return try url.open()
-            } catch let error as LedgerError {
-                throw CommandFailure(error.description)
-            }
-        }
-    }
-
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Recompute the tree from the stored records and check every checkpoint.",
@@ -74,11 +58,20 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List decisions by partner, purpose, caller, decision and time.")
         @OptionGroup var ledger: LedgerOption
         @OptionGroup var filters: Filters
+        @OptionGroup var folders: PolicyCommand.Folders
         @Option(help: "The data subject's keyed hash (see `audit subject` to search by the subject's id).") var subjectKey: String?
         @Option(help: "table, jsonl or csv.") var format: Format = .table
         @Option(help: "At most this many records.") var limit: Int = 1000
 
         func run() throws {
+            do {
+                try folders.compile().checkSearch(partner: filters.partner, purpose: filters.purpose, caller: filters.caller)
+            } catch let refusal as Refusal {
+                throw CommandFailure("\(refusal.code.rawValue): \(refusal.message)")
+            }
+            if let decision = filters.decision, !["forward", "refuse"].contains(decision) {
+                throw CommandFailure("--decision is forward or refuse")
+            }
             let filter = LedgerFilter(
                 partner: filters.partner, purpose: filters.purpose, caller: filters.caller, subjectKey: subjectKey,
                 decision: filters.decision, since: filters.since, until: filters.until)
@@ -97,7 +90,7 @@ struct AuditCommand: ParsableCommand {
         @Option(help: "table, jsonl or csv.") var format: Format = .table
 
         func run() throws {
-            let subjectKey = try SubjectKey.of(id, env: ledgerKeyEnv)
+            let subjectKey = try ledger.subjectKey(of: id, keyEnv: ledgerKeyEnv)
             let entries = try ledger.open().query(LedgerFilter(subjectKey: subjectKey), after: -1, limit: 1_000_000)
             if format == .table { print("subject key: \(subjectKey)\n") }
             print(RecordTable.render(entries, format: format))

@@ -11,7 +11,9 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             With --sandbox, stand-in partners run inside the process in place of the real base URLs, missing \
             secrets get stand-in values, a demo caller with the token 'sandbox-demo-token' may use every \
-            purpose, and a demo auditor has the token 'sandbox-auditor-token'. Never use --sandbox with real data.
+            purpose, a demo auditor has the token 'sandbox-auditor-token', the admin API takes 'sandbox-admin-token' \
+            (unless MINGATE_ADMIN_TOKEN is set) and the ledger key is 'sandbox-not-a-secret:env:MINGATE_LEDGER_KEY' \
+            (unless MINGATE_LEDGER_KEY is set). Never use --sandbox with real data.
             """)
 
     @Option(help: "A deployment file (see ops/mingate.example.yaml).") var config: String?
@@ -102,6 +104,9 @@ struct Serve: AsyncParsableCommand {
             metadata: [
                 "ledger.url": "\((try? LedgerURL(configuration.ledger))?.description ?? configuration.ledger)",
                 "ledger.checkpoint_key": "\(configuration.checkpointKeyFile ?? "none")",
+                "ledger.origin": "\(gateway.checkpointOrigin ?? "none (checkpoints unsigned)")",
+                "ledger.key_fingerprint": "\(gateway.policy.current.ledgerKeyFingerprint)",
+                "policy.callers": "\(policy.callers.map(\.id).sorted().joined(separator: ","))",
                 "policy.version": "\(policy.version)",
                 "policy.partners": "\(policy.partners.keys.sorted().joined(separator: ","))",
                 "server.max_connections": "\(configuration.connections.maxConnections)",
@@ -152,9 +157,17 @@ struct Serve: AsyncParsableCommand {
         }
         configuration.extraCallers.append(.init(id: "sandbox-demo", token: "sandbox-demo-token"))
         configuration.extraAuditors.append(.init(id: "sandbox-auditor", token: "sandbox-auditor-token"))
+        // The admin API on, with a public token, unless the environment names one.
+        if configuration.adminToken == nil { configuration.adminToken = "sandbox-admin-token" }
+        let ledgerKey = configuration.environment["MINGATE_LEDGER_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         logger.warning(
-            "SANDBOX: stand-in partners, stand-in secrets, demo caller token 'sandbox-demo-token'. Not for real data.",
-            metadata: ["sandbox.partner": "http://127.0.0.1:\(port)"])
+            "SANDBOX: stand-in partners and secrets. Not for real data.",
+            metadata: [
+                "sandbox.partner": "http://127.0.0.1:\(port)",
+                "sandbox.caller_token": "sandbox-demo-token", "sandbox.auditor_token": "sandbox-auditor-token",
+                "sandbox.admin_token": "\(configuration.adminToken == "sandbox-admin-token" ? "sandbox-admin-token" : "(from MINGATE_ADMIN_TOKEN)")",
+                "sandbox.ledger_key": "\(ledgerKey == nil ? "sandbox-not-a-secret:env:MINGATE_LEDGER_KEY" : "(from MINGATE_LEDGER_KEY)")",
+            ])
         try await runGateway(configuration, logger: logger, extra: [standIn.application(port: port)])
     }
 }

@@ -1,45 +1,38 @@
 import ArgumentParser
 import AsyncHTTPClient
-import NIOCore
-import Crypto
 import Foundation
 import MingateLedger
 import MingatePolicy
-
-/// The subject key as the gateway computes it, from the ledger key in the environment.
-enum SubjectKey {
-    static func of(_ subject: String, env: String) throws -> String {
-        guard let key = ProcessInfo.processInfo.environment[env], !key.isEmpty else { throw CommandFailure("set \(env) to the gateway's ledger key") }
-        return KeyedDigests.subjectKey(subject, ledgerKey: SymmetricKey(data: Data(key.utf8)))
-    }
-}
+import NIOCore
 
 struct SubjectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subject", abstract: "Data-subject rights: who received my data, erase it everywhere.",
-        subcommands: [Report.self, Erase.self])
+        subcommands: [Report.self, Erase.self, NoticeSent.self])
 
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The access report: every disclosure of one person's data, their consents, erasure status (HTML or JSON).")
-        @OptionGroup var ledger: AuditCommand.LedgerOption
+            abstract: "The access report: who received one person's data, why, on what basis, their consents and erasure status.",
+            discussion: "HTML (for the person) or JSON (for systems), in Indonesian or English, from one model.")
+        @OptionGroup var ledger: LedgerOption
+        @OptionGroup var folders: PolicyCommand.Folders
         @Argument(help: "The data subject's id as callers send it (X-Mingate-Subject).") var id: String
         @Option(help: "html or json.") var format: String = "html"
+        @Option(help: "id (Bahasa Indonesia) or en (English).") var language: String = "id"
+        @Option(help: "The request's reference (the ticket the person's request came in on).") var reference: String?
         @Option(help: "Environment variable holding the ledger key.") var ledgerKeyEnv = "MINGATE_LEDGER_KEY"
 
         func run() throws {
-            let subjectKey = try SubjectKey.of(id, env: ledgerKeyEnv)
-            let url = try LedgerURL(ledger.ledger)
+            guard let language = AccessReport.Language(rawValue: language) else { throw CommandFailure("language is id or en") }
+            guard ["html", "json"].contains(format) else { throw CommandFailure("format is html or json") }
+            let policy = try folders.compile()
+            let records = try ledger.consents()
+            let subjectKey = try ledger.subjectKeys(of: [id], keyEnv: ledgerKeyEnv, store: records)[0]
             let entries = try ledger.open().query(LedgerFilter(subjectKey: subjectKey), after: -1, limit: 1_000_000)
-            let records = try url.openConsents()
-            let report = SubjectReport(
-                subjectKey: subjectKey, entries: entries, consents: try records.history(subjectKey: subjectKey),
-                erasures: try records.currentErasures(subjectKey: subjectKey))
-            switch format {
-            case "html": print(report.html, terminator: "")
-            case "json": print(JSONWriter().string(report.json))
-            default: throw CommandFailure("format is html or json")
-            }
+            let report = AccessReport(
+                subjectKey: subjectKey, reference: reference, entries: entries, consents: try records.history(subjectKey: subjectKey),
+                erasures: try records.currentErasures(subjectKey: subjectKey), policy: policy, language: language)
+            print(format == "html" ? report.html : JSONWriter().string(report.json), terminator: format == "html" ? "" : "\n")
         }
     }
 
@@ -48,51 +41,124 @@ struct SubjectCommand: AsyncParsableCommand {
             abstract: "Tell every recipient of a person's data to erase it, through the running gateway's admin API.",
             discussion: "Partners with an erasure endpoint are called (and recorded); partners with a contact are listed as notices to send.")
         @Argument(help: "The data subject's id.") var id: String
-        @Option(help: "The gateway's base URL.") var gateway: String = "http://127.0.0.1:8080"
-        @Option(help: "Environment variable holding the admin token.") var adminTokenEnv = "MINGATE_ADMIN_TOKEN"
+        @OptionGroup var admin: AdminAPI
+        @Flag(help: "Print the gateway's JSON answer instead of a summary.") var json = false
 
         func run() async throws {
-            guard let token = ProcessInfo.processInfo.environment[adminTokenEnv], !token.isEmpty else {
-                throw CommandFailure("set \(adminTokenEnv) to the gateway's admin token")
+            let answer = try await admin.post("/admin/subjects/erase", ["subject": .string(id)])
+            if json { return print(JSONWriter().string(answer)) }
+            print("erasure \(answer["erasure_id"]?.stringValue ?? "?")")
+            guard case .array(let partners)? = answer["partners"], !partners.isEmpty else {
+                return print("  no partner received this person's data: nothing to erase")
             }
-            var request = HTTPClientRequest(url: gateway + "/admin/subjects/erase")
-            request.method = .POST
-            request.headers.add(name: "Authorization", value: "Bearer \(token)")
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: JSONWriter().bytes(["subject": .string(id)])))
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
-            let body = try await response.body.collect(upTo: 1_048_576)
-            print(String(buffer: body))
-            if response.status.code != 200 { throw ExitCode(1) }
+            for partner in partners {
+                let state = partner["status"]?.stringValue ?? "?"
+                print("  \(partner["partner"]?.stringValue ?? "?")  \(state)  \(partner["channel"]?.stringValue ?? "")\(partner["detail"]?.stringValue.map { "  (\($0))" } ?? "")")
+            }
+            if partners.contains(where: { $0["status"]?.stringValue == "notice_pending" }) {
+                print("Send each pending notice, then: mingate subject notice-sent \(id) --erasure ID --partner P --by WHO --via HOW")
+            }
         }
+    }
+
+    struct NoticeSent: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "notice-sent",
+            abstract: "Record that an erasure notice was sent to a partner that has only a contact (who sent it, how, when).")
+        @Argument(help: "The data subject's id.") var id: String
+        @Option(help: "The erasure id (from `subject erase`).") var erasure: String
+        @Option(help: "The partner the notice went to.") var partner: String
+        @Option(help: "Who sent it (a name or role, e.g. the DPO's office).") var by: String
+        @Option(help: "How it was sent (e-mail to the partner's contact, registered letter…).") var via: String
+        @Option(help: "When it was sent, RFC 3339 UTC (default: now).") var at: String?
+        @OptionGroup var admin: AdminAPI
+
+        func run() async throws {
+            var members: [(String, JSONValue)] = [
+                ("subject", .string(id)), ("erasure_id", .string(erasure)), ("partner", .string(partner)), ("by", .string(by)),
+                ("via", .string(via)),
+            ]
+            if let at { members.append(("at", .string(at))) }
+            let answer = try await admin.post("/admin/subjects/notice-sent", .object(JSONObject(members)))
+            print("notice_sent: \(partner) for \(erasure) at \(answer["at"]?.stringValue ?? "?")")
+        }
+    }
+}
+
+/// The running gateway's admin API, for commands that must go through it (so what they do is recorded by the
+/// gateway, with the gateway's key).
+struct AdminAPI: ParsableArguments {
+    @Option(help: "The gateway's base URL.") var gateway: String = "http://127.0.0.1:8080"
+    @Option(help: "Environment variable holding the admin token.") var adminTokenEnv = "MINGATE_ADMIN_TOKEN"
+
+    /// POSTs a JSON body; the answer's JSON on 200, a clear failure otherwise.
+    func post(_ path: String, _ body: JSONValue) async throws -> JSONValue {
+        guard let token = ProcessInfo.processInfo.environment[adminTokenEnv], !token.isEmpty else {
+            throw CommandFailure("set \(adminTokenEnv) to the gateway's admin token (start the gateway with the same variable set)")
+        }
+        var request = HTTPClientRequest(url: gateway + path)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: JSONWriter().bytes(body)))
+        let status: UInt
+        let bytes: ByteBuffer
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+            status = response.status.code
+            bytes = try await response.body.collect(upTo: 4_194_304)
+        } catch {
+            throw CommandFailure("cannot reach the gateway at \(gateway) (\(String(describing: error).prefix(120))); is it running? (--gateway URL)")
+        }
+        let answer = try? JSONParser().parse(Array(bytes.readableBytesView))
+        guard status == 200, let answer else {
+            if status == 404, answer?["error"]?["code"]?.stringValue == "not_found" {
+                throw CommandFailure("the gateway's admin API is off: start it with \(adminTokenEnv) set")
+            }
+            let code = answer?["error"]?["code"]?.stringValue ?? "http_\(status)"
+            let message = answer?["error"]?["message"]?.stringValue ?? String(buffer: bytes)
+            throw CommandFailure("\(code): \(message)")
+        }
+        return answer
     }
 }
 
 struct ConsentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consent", abstract: "Record or show a data subject's consents (in the ledger's database).",
+        discussion: "Partner, purpose and kind are checked against the policy (--partners, --policies): a consent that could never take effect is refused.",
         subcommands: [Grant.self, Withdraw.self, Show.self])
 
     struct Target: ParsableArguments {
-        @OptionGroup var ledger: AuditCommand.LedgerOption
+        @OptionGroup var ledger: LedgerOption
         @Option(help: "The data subject's id.") var subject: String
         @Option(help: "Environment variable holding the ledger key.") var ledgerKeyEnv = "MINGATE_LEDGER_KEY"
     }
 
     struct Change: ParsableArguments {
+        @OptionGroup var folders: PolicyCommand.Folders
         @Option(help: "Partner id.") var partner: String
         @Option(help: "Purpose id.") var purpose: String
         @Option(help: "purpose, transfer or guardian.") var kind: String = "purpose"
-        @Option(help: "Where the consent can be shown (a consent-screen record id…).") var evidence: String?
+        @Option(help: "Where the consent can be shown (a consent-screen record id, a signed form); required.") var evidence: String
     }
 
     static func record(_ target: Target, _ change: Change, _ state: ConsentEvent.State) throws {
-        guard let kind = ConsentEvent.Kind(rawValue: change.kind) else { throw CommandFailure("kind is purpose, transfer or guardian") }
+        let need: ConsentNeed
+        do {
+            need = try change.folders.compile().checkConsent(
+                partner: change.partner, purpose: change.purpose, kind: change.kind, evidence: change.evidence)
+        } catch let refusal as Refusal {
+            throw CommandFailure("\(refusal.code.rawValue): \(refusal.message)")
+        }
+        let store = try target.ledger.consents()
+        let subjectKey = try target.ledger.subjectKeys(of: [target.subject], keyEnv: target.ledgerKeyEnv, store: store)[0]
         let event = ConsentEvent(
-            subjectKey: try SubjectKey.of(target.subject, env: target.ledgerKeyEnv), partner: change.partner, purpose: change.purpose,
-            kind: kind, state: state, at: LedgerEncoding.timestamp(Date()), evidence: change.evidence)
-        try LedgerURL(target.ledger.ledger).openConsents().record(event)
-        print("\(state.rawValue): \(change.partner)/\(change.purpose) (\(kind.rawValue)) at \(event.at)")
+            subjectKey: subjectKey, partner: change.partner, purpose: change.purpose,
+            kind: ConsentEvent.Kind(rawValue: need.rawValue) ?? .purpose, state: state, at: LedgerEncoding.timestamp(Date()),
+            evidence: change.evidence)
+        do { try store.record(event) } catch { throw CommandFailure(error.description) }
+        print("\(state.rawValue): \(change.partner)/\(change.purpose) (\(need.rawValue)) at \(event.at)")
     }
 
     struct Grant: ParsableCommand {
@@ -111,8 +177,11 @@ struct ConsentCommand: ParsableCommand {
     struct Show: ParsableCommand {
         @OptionGroup var target: Target
         func run() throws {
-            let key = try SubjectKey.of(target.subject, env: target.ledgerKeyEnv)
-            for event in try LedgerURL(target.ledger.ledger).openConsents().history(subjectKey: key) {
+            let store = try target.ledger.consents()
+            let key = try target.ledger.subjectKeys(of: [target.subject], keyEnv: target.ledgerKeyEnv, store: store)[0]
+            let history = try store.history(subjectKey: key)
+            if history.isEmpty { print("no consent recorded for this subject") }
+            for event in history {
                 print("\(event.at)  \(event.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(event.partner)/\(event.purpose) (\(event.kind.rawValue))\(event.evidence.map { "  evidence: \($0)" } ?? "")")
             }
         }

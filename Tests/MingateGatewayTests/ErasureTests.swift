@@ -47,23 +47,58 @@ import Testing
             guard case .array(let statuses)? = status.json?["erasures"] else { return }
             #expect(statuses.count == 3)
 
-            // The access report lists what the ledger holds for this subject, and only that.
+            // The DPO sends Midtrans's notice and records it; a notice can be marked sent once, and only a pending one.
+            let erasureID = erased.json?["erasure_id"]?.stringValue ?? ""
+            func markSent(_ partner: String) async throws -> GatewayHarness.Answer {
+                try await harness.send(
+                    "POST", "/admin/subjects/notice-sent", token: GatewayHarness.adminToken, headers: [("Content-Type", "application/json")],
+                    body: Array(#"{"subject":"\#(GatewayHarness.subject)","erasure_id":"\#(erasureID)","partner":"\#(partner)","by":"DPO office","via":"e-mail to privacy@midtrans.example"}"#.utf8))
+            }
+            #expect(try await markSent("midtrans").status == 200)
+            #expect(try await markSent("midtrans").json?["error"]?["code"]?.stringValue == "bad_request", "already sent")
+            #expect(try await markSent("biteship").status == 400, "biteship's endpoint took it: no notice to send")
+            #expect(try await markSent("midtranz").json?["error"]?["code"]?.stringValue == "unknown_partner")
+            let after = try await harness.send("GET", "/admin/subjects/erasure?subject=\(GatewayHarness.subject)", token: GatewayHarness.adminToken)
+            guard case .array(let current)? = after.json?["erasures"] else {
+                Issue.record("no erasures")
+                return
+            }
+            #expect(current.first { $0["partner"]?.stringValue == "midtrans" }?["status"]?.stringValue == "notice_sent")
+
+            // The access report lists what the ledger holds for this subject, grouped by recipient, and only that.
             let store = try LedgerURL("sqlite:\(harness.ledgerPath)").open()
             let subjectKey = harness.gateway.policy.current.enforcer.subjectKey(for: GatewayHarness.subject)
             let entries = try store.query(LedgerFilter(subjectKey: subjectKey), after: -1, limit: 1000)
             let records = try LedgerURL("sqlite:\(harness.ledgerPath)").openConsents()
-            let report = SubjectReport(
-                subjectKey: subjectKey, entries: entries, consents: try records.history(subjectKey: subjectKey),
-                erasures: try records.currentErasures(subjectKey: subjectKey))
-            let forwards = entries.filter { $0.document?["decision"]?.stringValue == "forward" }
-            #expect(report.disclosures.map(\.sequence) == forwards.map(\.sequence))
-            #expect(Set(report.disclosures.map(\.partner)) == ["midtrans", "biteship", "verihubs"])
-            #expect(report.disclosures.first { $0.partner == "verihubs" }?.legalBasis == "consent")
-            #expect(report.consents.map(\.state) == [.granted])
-            #expect(report.erasures.count == 3)
-            #expect(report.html.contains("PT Midtrans (midtrans)"))
-            #expect(!report.html.contains("Ani"))
-            #expect(!report.html.contains("Siti"), "the report names recipients and categories, never the values")
+            func report(_ language: AccessReport.Language) throws -> AccessReport {
+                AccessReport(
+                    subjectKey: subjectKey, reference: "DSR-2026-0042", entries: entries,
+                    consents: try records.history(subjectKey: subjectKey), erasures: try records.currentErasures(subjectKey: subjectKey),
+                    policy: harness.gateway.policy.current.policy, language: language)
+            }
+            let english = try report(.en)
+            let indonesian = try report(.id)
+            #expect(english.recipients.map(\.partner) == ["midtrans", "biteship", "verihubs"])
+            #expect(english.recipients.allSatisfy { $0.uses.allSatisfy { $0.purpose != "erasure" } }, "erasure is not a disclosure")
+            let verihubs = try #require(english.recipients.first { $0.partner == "verihubs" })
+            #expect(verihubs.legalEntity == "PT Verihubs Inteligensia Nusantara")
+            #expect(verihubs.uses.first?.legalBasis == "consent")
+            #expect(verihubs.uses.first?.categories.map(\.id) == ["identity.full_name"], "only the name was sent")
+            #expect(english.consents.map(\.state) == [.granted])
+            #expect(english.recipients.first { $0.partner == "midtrans" }?.erasures.first?.state == .noticeSent)
+            #expect(english.html.contains("An erasure notice was sent to the recipient on"))
+            #expect(english.html.contains("Check that the name and NIK belong to the person in the selfie"))
+            #expect(indonesian.html.contains("Pemberitahuan penghapusan dikirim kepada penerima pada"))
+            #expect(indonesian.html.contains("Memeriksa bahwa nama dan NIK milik orang yang ada di swafoto"))
+            #expect(indonesian.html.contains("Nama sesuai dokumen identitas") && english.html.contains("Name as on an identity document"))
+            #expect(indonesian.html.contains("PT Tik Star Media Indonesia") && indonesian.html.contains("DSR-2026-0042"))
+            for page in [english.html, indonesian.html, JSONWriter().string(english.json)] {
+                #expect(!page.contains("Ani") && !page.contains("Siti"), "recipients and categories, never the values")
+                #expect(!page.contains("/v1/data-deletion") && !page.contains("/v2/charge"), "no internal endpoints")
+            }
+            #expect(!english.html.contains("identity-verification") && !indonesian.html.contains("identity.nik"), "words, not codes")
+            #expect(JSONWriter().string(english.json).contains(#""purpose":"identity-verification""#), "the JSON keeps the codes too")
+            #expect(english.recipients.first?.uses.first?.disclosures == 1)
         }
     }
 }

@@ -35,8 +35,8 @@ struct GatewayHarness {
     static let checkpointSigner = NoteSigner.generate(name: "test.mingate/ledger")
 
     static let environment = [
-        "MINGATE_PSEUDONYM_KEY": "test-pseudonym-key-0123456789",
-        "MINGATE_LEDGER_KEY": "test-ledger-key-0123456789",
+        "MINGATE_PSEUDONYM_KEY": "test-pseudonym-key-0123456789abcdef0123",
+        "MINGATE_LEDGER_KEY": "test-ledger-key-0123456789abcdef0123456",
         "MIDTRANS_SERVER_KEY_BASIC": "U0ItTWlkLXNlcnZlci10ZXN0Og==",
         "BITESHIP_API_KEY": "biteship-test-key",
         "VERIHUBS_APP_KEY": "verihubs-test-key",

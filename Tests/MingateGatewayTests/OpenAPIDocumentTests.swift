@@ -19,7 +19,8 @@ import Testing
             let paths = file.split(separator: "\n").filter { $0.hasPrefix("  /") && !$0.contains("{") }
                 .map { String($0.dropFirst(2).dropLast()) }
             #expect(paths.count >= 9)
-            for path in paths where !path.hasPrefix("/admin/reload") && !path.hasPrefix("/admin/consents") && !path.hasSuffix("/erase") {
+            for path in paths where !path.hasPrefix("/admin/reload") && !path.hasPrefix("/admin/consents") && !path.hasSuffix("/erase")
+                && !path.hasSuffix("/notice-sent") {
                 let token = path.hasPrefix("/admin") ? GatewayHarness.adminToken : GatewayHarness.auditorToken
                 let reply = try await harness.send("GET", path, token: token, subject: nil)
                 #expect(reply.errorCode != "not_found" || path == "/audit/checkpoint", "\(path) answered \(reply.status)")

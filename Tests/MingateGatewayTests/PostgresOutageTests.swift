@@ -76,12 +76,12 @@ final class TestPostgresServer {
     }
 }
 
-@Suite struct PostgresOutageTests {
+/// Needs root and PostgreSQL's server binaries (CI has both); elsewhere the cases are reported as skipped, by name.
+@Suite(.enabled(
+    if: TestPostgresServer.canRun || ProcessInfo.processInfo.environment["CI"] == "true",
+    "SKIPPED: PostgreSQL outage cases need root and PostgreSQL's binaries (apt-get install postgresql)"))
+struct PostgresOutageTests {
     @Test func aStoppedPostgresRefusesEverythingAndTheGatewayRecovers() async throws {
-        guard TestPostgresServer.canRun else {
-            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "CI runs as root with PostgreSQL installed")
-            return
-        }
         let server = try TestPostgresServer(port: try CrashTests.freePort())
         defer { server.remove() }
         try await GatewayHarness.with(configure: { $0.ledger = server.url }) { harness in
@@ -124,10 +124,6 @@ final class TestPostgresServer {
     }
 
     @Test func theGatewayStartsWhilePostgresIsDownAndStopsInTimeWhenItIsDownAgain() async throws {
-        guard TestPostgresServer.canRun else {
-            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "CI runs as root with PostgreSQL installed")
-            return
-        }
         let server = try TestPostgresServer(port: try CrashTests.freePort())
         defer { server.remove() }
         try server.stop()

@@ -50,7 +50,7 @@ import Testing
                 try await group.waitForAll()
             }
             let all = statuses.withLockedValue { $0 }
-            #expect(all.count > 50)
+            #expect(all.count > 20, "requests ran across the reloads")
             #expect(all.allSatisfy { $0 == 200 }, "no request failed during the reloads: \(Set(all))")
 
             // The new rule is in effect; records name the policy version they were decided under.

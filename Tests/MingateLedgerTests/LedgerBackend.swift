@@ -126,5 +126,22 @@ final class PostgresAttacker: LedgerAttacker {
         if ProcessInfo.processInfo.environment["CI"] == "true" {
             #expect(LedgerBackend.postgresURL != nil, "CI must run the ledger suite against PostgreSQL too")
         }
+        if LedgerBackend.postgresURL == nil {
+            FileHandle.standardError.write(Data("""
+
+                ************************************************************************************************
+                *  PostgreSQL ledger cases SKIPPED: MINGATE_TEST_POSTGRES_URL is not set. Only SQLite was tested.
+                *  To run them: MINGATE_TEST_POSTGRES_URL=postgres://USER:PASSWORD@127.0.0.1:5432/DB swift test
+                ************************************************************************************************
+
+
+                """.utf8))
+        }
+    }
+
+    /// Shows in the test summary as skipped, with the reason, when PostgreSQL is not configured.
+    @Test(.enabled(if: LedgerBackend.postgresURL != nil, "SKIPPED: the ledger suite's PostgreSQL cases (set MINGATE_TEST_POSTGRES_URL)"))
+    func postgresCasesRan() {
+        #expect(LedgerBackend.available.contains(.postgres))
     }
 }

@@ -66,7 +66,8 @@ import Testing
         return PolicyLinter(secretExists: { _ in secrets }, secretsRequired: true).lint(source)
     }
 
-    static let base = PolicyCompilerTests.base + "\ncredentials: { header: Authorization, secret: env:MIDTRANS_KEY }\nerasure: { contact: privacy@midtrans.example }\n"
+    static let base = PolicyCompilerTests.base + "\n    description: Take payment\n    description_id: Menerima pembayaran"
+        + "\ncredentials: { header: Authorization, secret: env:MIDTRANS_KEY }\nerasure: { contact: privacy@midtrans.example }\n"
 
     @Test func baseVariantLintsClean() throws {
         #expect(try Self.lint(partner: Self.base).problems.isEmpty)
@@ -79,7 +80,7 @@ import Testing
             ("route twice", Self.base.replacingOccurrences(of: "routes: [POST /v2/charge]", with: "routes: [POST /v2/charge, POST /v2/charge]"), nil, true, .warning, "listed twice", 8),
             ("body on GET only", Self.base.replacingOccurrences(of: "routes: [POST /v2/charge]", with: "routes: [GET /v2/charge]"), nil, true, .warning, "unreachable", 9),
             ("no caller may use it", Self.base, "callers:\n  other:\n    token_sha256: \(String(repeating: "ab", count: 32))\n", true, .warning, "no caller may use", 6),
-            ("secret not set", Self.base, nil, false, .error, "is not set here", 13),
+            ("secret not set", Self.base, nil, false, .error, "is not set here", 15),
             ("compiler problem", Self.base.replacingOccurrences(of: "transaction.order_id", with: "nope"), nil, true, .error, "unknown category", 12),
         ]
         for (what, partner, callers, secrets, severity, words, line) in cases {
@@ -145,9 +146,18 @@ import Testing
         #expect(fields.contains(.init(kind: "body", name: "$.email", category: "contact.email", description: "Customer's email address")))
         #expect(fields.first { $0.name == "$.channels[*]" }?.category == "transaction.payment_method")
 
-        // The scaffold loads as it is and allows nothing.
+        // The scaffold has no country until someone writes one, and lint refuses its TODOs.
         var source = try PolicyCompilerTests.repoSource()
         source.partnerFiles.append(.init(path: "partners/paystack.yaml", text: scaffold.yaml))
+        #expect(throws: PolicyLoadError.self) { try PolicyCompiler().compile(source) }
+        let lint = PolicyLinter().lint(source)
+        #expect(lint.errors.contains { $0.place == "country" })
+        #expect(lint.errors.filter { $0.message.contains("TODO") }.count >= 4)
+        #expect(lint.errors.contains { $0.message.contains("legal_entity: TODO") && $0.line != nil })
+
+        // With a country written, it loads and allows nothing.
+        source.partnerFiles[source.partnerFiles.count - 1] = .init(
+            path: "partners/paystack.yaml", text: scaffold.yaml.replacingOccurrences(of: "country:  # TODO", with: "country: ID  # TO-DO"))
         let before = try PolicyCompiler().compile(source)
         let purpose = try #require(before.partners["paystack"]?.purposes["TODO-purpose"])
         #expect(purpose.body.json?.isEmpty == true)
@@ -157,12 +167,32 @@ import Testing
         let index = source.partnerFiles.count - 1
         source.partnerFiles[index] = .init(
             path: "partners/paystack.yaml",
-            text: scaffold.yaml.replacingOccurrences(
+            text: source.partnerFiles[index].text.replacingOccurrences(
                 of: "- { path: \"$.amount\", category: transaction.amount, allow: false }",
                 with: "- { path: \"$.amount\", category: transaction.amount }"))
         let after = try PolicyCompiler().compile(source)
         let diff = PolicyDiff(old: before, new: after)
         #expect(diff.changes.map(\.text) == ["starts disclosing body $.amount as transaction.amount [keep]"])
+    }
+
+    @Test func diffSeesCallersAndNamesSensitiveCategories() throws {
+        let source = try PolicyCompilerTests.repoSource()
+        let before = try PolicyCompiler().compile(source)
+        var changed = source
+        let index = try #require(changed.policyFiles.firstIndex { $0.path.hasSuffix("callers.yaml") })
+        changed.policyFiles[index] = .init(
+            path: changed.policyFiles[index].path,
+            text: changed.policyFiles[index].text.replacingOccurrences(
+                of: "      midtrans: [payment]\n", with: "      midtrans: [payment]\n      verihubs: [identity-verification]\n"))
+        let after = try PolicyCompiler().compile(changed)
+        let diff = PolicyDiff(old: before, new: after)
+        #expect(diff.grows)
+        let change = try #require(diff.changes.first)
+        #expect(change.partner == "verihubs" && change.purpose == "identity-verification")
+        #expect(change.text.contains("caller 'checkout-service' may now use it"))
+        #expect(change.text.contains("identity.nik (SENSITIVE)") && change.text.contains("biometric.face (SENSITIVE)"))
+        // And back: the caller loses it, which shrinks.
+        #expect(PolicyDiff(old: after, new: before).changes.map(\.kind) == [.shrinks])
     }
 
     @Test func refusesWhatIsNotOpenAPI3() {

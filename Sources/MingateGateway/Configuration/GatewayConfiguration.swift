@@ -26,7 +26,7 @@ public struct GatewayConfiguration: Sendable {
     public var environment: [String: String] = [:]
     /// `--sandbox`: every partner, including any a reload adds later, goes to this stand-in instead of its base URL.
     public var sandboxPartnerURL: String?
-    /// Whether stand-in secrets (`sandbox:env:NAME`) fill in for secrets the environment lacks: `--sandbox` only.
+    /// Whether stand-in secrets (`sandbox-not-a-secret:env:NAME`) fill in for secrets the environment lacks: `--sandbox` only.
     public var sandboxSecrets: Bool = false
     /// Extra callers beyond `policies/callers.yaml`: the sandbox's demo caller. Token → caller id.
     public var extraCallers: [ExtraCaller] = []

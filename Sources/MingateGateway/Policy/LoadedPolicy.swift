@@ -6,6 +6,8 @@ import MingatePolicy
 public struct LoadedPolicy: Sendable {
     public let policy: PolicySet
     public let enforcer: Enforcer
+    /// What the ledger records of the ledger key (`KeyedDigests.ledgerKeyFingerprint`); never the key.
+    public let ledgerKeyFingerprint: String
 
     /// Reads, compiles and resolves; fails listing every problem.
     public static func load(_ configuration: GatewayConfiguration) throws(GatewayError) -> LoadedPolicy {
@@ -40,11 +42,17 @@ public struct LoadedPolicy: Sendable {
                 "secrets not found (set them in the environment or the files named; `--sandbox` supplies stand-ins):\n"
                     + missing.map { "  \($0)" }.joined(separator: "\n"))
         }
+        for (value, name) in [(pseudonym, "pseudonym key"), (ledger, "ledger key")] {
+            if let problem = KeyedDigests.keyProblem(value, name: name) { missing.append(problem) }
+        }
+        guard missing.isEmpty else { throw GatewayError(.secrets, missing.joined(separator: "\n")) }
         let keys = EnforcerKeys(
             pseudonym: SymmetricKey(data: Data(pseudonym.utf8)), ledger: SymmetricKey(data: Data(ledger.utf8)),
             credentials: credentials)
         let limits = Enforcer.Limits(maxBodyBytes: configuration.maxBodyBytes, maxJSONDepth: configuration.maxJSONDepth)
-        return LoadedPolicy(policy: policy, enforcer: Enforcer(policy: policy, keys: keys, limits: limits))
+        return LoadedPolicy(
+            policy: policy, enforcer: Enforcer(policy: policy, keys: keys, limits: limits),
+            ledgerKeyFingerprint: KeyedDigests.ledgerKeyFingerprint(keys.ledger))
     }
 
     /// `http(s)://127.x.x.x`, `[::1]` or `localhost`, with an optional port and path.
@@ -92,6 +100,7 @@ public struct LoadedPolicy: Sendable {
         return PolicySet(
             partners: partners, callers: callers, auditors: auditors, categories: policy.categories,
             homeCountry: policy.homeCountry, defaultRetention: policy.defaultRetention,
+            defaultRetentionID: policy.defaultRetentionID, controller: policy.controller,
             deny: policy.deny, pseudonymKey: policy.pseudonymKey, ledgerKey: policy.ledgerKey,
             version: configuration.baseURLOverrides.isEmpty && configuration.extraCallers.isEmpty
                 && configuration.sandboxPartnerURL == nil ? policy.version : hex,

@@ -36,8 +36,13 @@ public final class PolicyReloader: Service, Sendable {
 
     public func reload() -> Outcome {
         let loaded: LoadedPolicy
-        do {
+        do throws(GatewayError) {
             loaded = try LoadedPolicy.load(configuration)
+            guard loaded.ledgerKeyFingerprint == holder.current.ledgerKeyFingerprint else {
+                throw GatewayError(
+                    .secrets,
+                    "the ledger key changed: a ledger keeps the key it was first written with (ops/runbooks/key-rotation.md)")
+            }
         } catch {
             counters.withLockedValue {
                 $0.failed += 1

@@ -11,6 +11,7 @@ import NIOCore
 /// - `POST /admin/consents`: `{subject, partner, purpose, kind, state, evidence}`.
 /// - `POST /admin/subjects/erase`: `{subject}`; tells every recipient of the person's data to erase it.
 /// - `GET /admin/subjects/erasure?subject=`: the erasure status per partner.
+/// - `POST /admin/subjects/notice-sent`: `{subject, erasure_id, partner, by, via, at?}`; a pending notice was sent.
 struct AdminRoutes: Sendable {
     let reloader: PolicyReloader
     let ledger: LedgerWriter
@@ -24,6 +25,7 @@ struct AdminRoutes: Sendable {
         group.post("consents") { request, _ in try await recordConsent(request) }
         group.post("subjects/erase") { request, _ in try await erase(request) }
         group.get("subjects/erasure") { request, _ in try await erasures(request) }
+        group.post("subjects/notice-sent") { request, _ in try await noticeSent(request) }
     }
 
     func reload() -> Response {
@@ -70,15 +72,14 @@ struct AdminRoutes: Sendable {
         let body = try await Self.jsonBody(request, code: .badConsent, expected: expected)
         guard let subject = body["subject"]?.stringValue, !subject.isEmpty, let partner = body["partner"]?.stringValue,
             let purpose = body["purpose"]?.stringValue,
-            let kind = ConsentEvent.Kind(rawValue: body["kind"]?.stringValue ?? "purpose"),
             let state = ConsentEvent.State(rawValue: body["state"]?.stringValue ?? "")
         else { throw Refusal(.badConsent, "send \(expected)") }
         let loaded = policy.current
-        guard loaded.policy.partners[partner]?.purposes[purpose] != nil else {
-            throw Refusal(.unknownPurpose, "no purpose \(partner)/\(purpose)")
-        }
+        let need = try loaded.policy.checkConsent(
+            partner: partner, purpose: purpose, kind: body["kind"]?.stringValue ?? "purpose", evidence: body["evidence"]?.stringValue)
         let event = ConsentEvent(
-            subjectKey: loaded.enforcer.subjectKey(for: subject), partner: partner, purpose: purpose, kind: kind, state: state,
+            subjectKey: loaded.enforcer.subjectKey(for: subject), partner: partner, purpose: purpose,
+            kind: ConsentEvent.Kind(rawValue: need.rawValue) ?? .purpose, state: state,
             at: LedgerEncoding.timestamp(Date()), evidence: body["evidence"]?.stringValue)
         do {
             try await consents.record(event)
@@ -115,6 +116,47 @@ struct AdminRoutes: Sendable {
         } catch {
             throw Refusal(.consentUnavailable, "the store cannot be read now")
         }
+    }
+
+    /// Marks a pending erasure notice sent: who sent it, how, when. Only a notice that is pending can be marked, and
+    /// the new status is a new row of the erasure log (the pending row stays).
+    func noticeSent(_ request: Request) async throws -> Response {
+        let expected = "{subject, erasure_id, partner, by, via, at?}"
+        let body = try await Self.jsonBody(request, code: .badRequest, expected: expected)
+        func text(_ name: String) throws(Refusal) -> String {
+            guard let value = body[name]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty,
+                value.count <= 200
+            else { throw Refusal(.badRequest, "'\(name)' is required (at most 200 characters): send \(expected)") }
+            return value
+        }
+        let subject = try text("subject"), erasureID = try text("erasure_id"), partner = try text("partner")
+        let by = try text("by"), via = try text("via")
+        let at = body["at"]?.stringValue ?? LedgerEncoding.timestamp(Date())
+        guard AuditRoutes.isTimestamp(at) else { throw Refusal(.badRequest, "at is an RFC 3339 UTC time like 2026-11-25T09:30:00Z") }
+        let loaded = policy.current
+        _ = try loaded.policy.checkPartner(partner)
+        let subjectKey = loaded.enforcer.subjectKey(for: subject)
+        let current: [ErasureStatus]
+        do {
+            current = try await consents.currentErasures(subjectKey: subjectKey)
+        } catch {
+            throw Refusal(.consentUnavailable, "the erasure log cannot be read now")
+        }
+        guard let pending = current.first(where: { $0.erasureID == erasureID && $0.partner == partner }) else {
+            throw Refusal(.notFound, "no erasure \(erasureID) for this subject at \(partner)")
+        }
+        guard pending.state == .noticePending else {
+            throw Refusal(.badRequest, "the erasure at \(partner) is \(pending.state.rawValue), not notice_pending")
+        }
+        let status = ErasureStatus(
+            erasureID: erasureID, subjectKey: subjectKey, partner: partner, channel: pending.channel, state: .noticeSent,
+            at: at, detail: "by \(by); via \(via)")
+        do {
+            try await consents.record(status)
+        } catch {
+            throw Refusal(.consentUnavailable, "the erasure log cannot be written now")
+        }
+        return Response.json(200, ["result": "recorded", "status": Self.status(status), "at": .string(at)])
     }
 
     static func status(_ status: ErasureStatus) -> JSONValue {

@@ -17,6 +17,7 @@ import NIOCore
 /// connection.
 struct AuditRoutes: Sendable {
     let ledger: any LedgerLog
+    let policy: PolicyHolder
 
     func add(to group: RouterGroup<GatewayRequestContext>) {
         group.get("checkpoint") { _, context in try await checkpoint(context) }
@@ -84,6 +85,7 @@ struct AuditRoutes: Sendable {
             }
             limit = value
         }
+        try policy.current.policy.checkSearch(partner: values["partner"], purpose: values["purpose"], caller: values["caller"])
         let (start, count) = (after, limit)
         let filter = LedgerFilter(
             partner: values["partner"], purpose: values["purpose"], caller: values["caller"],

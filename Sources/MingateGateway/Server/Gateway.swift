@@ -16,6 +16,8 @@ public struct Gateway: Sendable {
     public let connections: ConnectionCounter
     public let unidentified: UnidentifiedRefusals
     public let metrics: GatewayMetrics
+    /// The checkpoint origin (the signed note's name), nil when checkpoints are not signed.
+    public let checkpointOrigin: String?
     public let services: [any Service]
 
     /// Builds everything or fails with a clear message: invalid policy, missing secret, unusable ledger location.
@@ -57,6 +59,15 @@ public struct Gateway: Sendable {
             consents = PostgresConsentLog(ledger: postgres, logger: logger)
             storeServices.append(postgres)
         }
+        let keyGuard = LedgerKeyGuard(
+            fingerprint: loaded.ledgerKeyFingerprint, consents: consents, patience: configuration.ledgerCommitTimeout, logger: logger)
+        if case .sqlite = url {
+            do { try keyGuard.checkNow(try url.openConsents()) } catch let error as GatewayError { throw error } catch {
+                throw GatewayError(.ledger, "\(error)")
+            }
+        } else {
+            storeServices.append(keyGuard)
+        }
         let checkpointing = try checkpointing(configuration, logger: logger)
         let ledger = LedgerWriter(
             log: log, checkpointing: checkpointing, commitTimeout: configuration.ledgerCommitTimeout, logger: logger,
@@ -87,7 +98,8 @@ public struct Gateway: Sendable {
                     unidentified.count(
                         reason: refusal.code.rawValue, source: enforcer.sourceKey(for: context.remoteAddress), partner: partner)
                     metrics.refused(reason: refusal.code.rawValue, partner: partner ?? "-")
-                }))
+                })
+        ).add(middleware: keyGuard)
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head, .options] {
             calls.on("**", method: method) { request, context in try await partnerCall.respond(request, context: context) }
         }
@@ -97,12 +109,13 @@ public struct Gateway: Sendable {
                 audience: "auditor",
                 candidates: { holder.current.policy.auditors }, digest: { $0.tokenDigest },
                 assign: { $0.auditor = $1 }))
-        AuditRoutes(ledger: log).add(to: audit)
+        AuditRoutes(ledger: log, policy: holder).add(to: audit)
 
         let adminDigest = configuration.adminToken.map { KeyedDigests.tokenDigest($0) }
         let admin = router.group("admin").add(
             middleware: BearerAuthenticator<[UInt8]>(
-                audience: "admin", candidates: { adminDigest.map { [$0] } }, digest: { $0 }, assign: { _, _ in }))
+                audience: "admin", candidates: { adminDigest.map { [$0] } }, digest: { $0 }, assign: { _, _ in })
+        ).add(middleware: keyGuard)
         AdminRoutes(reloader: reloader, ledger: ledger, policy: holder, consents: consents, erasure: erasure).add(to: admin)
 
         var metricsServices: [any Service] = []
@@ -126,7 +139,7 @@ public struct Gateway: Sendable {
             logger: logger)
         return Gateway(
             policy: holder, ledger: ledger, clients: clients, reloader: reloader, connections: counter,
-            unidentified: unidentified, metrics: metrics,
+            unidentified: unidentified, metrics: metrics, checkpointOrigin: checkpointing?.origin,
             services: storeServices + [ledger, unidentified, clients, reloader] + metricsServices + [application])
     }
 

@@ -10,6 +10,8 @@ public protocol ConsentLog: Sendable {
     func record(_ status: ErasureStatus) async throws
     /// Every erasure status row of a subject, oldest first.
     func erasures(subjectKey: String) async throws -> [ErasureStatus]
+    /// Records the ledger key's fingerprint when none is recorded yet; returns the one recorded.
+    func claimKeyFingerprint(_ fingerprint: String, at time: String) async throws -> String
 }
 
 extension ConsentLog {
@@ -51,5 +53,9 @@ public struct BlockingConsentLog: ConsentLog {
 
     public func erasures(subjectKey: String) async throws -> [ErasureStatus] {
         try await pool.read { try $0.erasures(subjectKey: subjectKey) }
+    }
+
+    public func claimKeyFingerprint(_ fingerprint: String, at time: String) async throws -> String {
+        try await pool.read { try $0.claimKeyFingerprint(fingerprint, at: time) }
     }
 }

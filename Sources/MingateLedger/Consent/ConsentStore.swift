@@ -43,6 +43,10 @@ public protocol ConsentStore: AnyObject {
     func record(_ event: ConsentEvent) throws(LedgerError)
     /// Every event for a subject, oldest first.
     func history(subjectKey: String) throws(LedgerError) -> [ConsentEvent]
+    /// The ledger key's fingerprint the database was first used with (`KeyedDigests.ledgerKeyFingerprint`), if any.
+    func keyFingerprint() throws(LedgerError) -> String?
+    /// Records `fingerprint` when none is recorded yet; returns the one recorded (the first, forever).
+    func claimKeyFingerprint(_ fingerprint: String, at time: String) throws(LedgerError) -> String
 }
 
 extension ConsentStore {

@@ -94,4 +94,18 @@ public final class PostgresConsentLog: ConsentLog {
             throw PostgresLedgerStore.failure(error, "cannot read erasure status")
         }
     }
+
+    public func claimKeyFingerprint(_ fingerprint: String, at time: String) async throws(LedgerError) -> String {
+        try await prepare()
+        do {
+            try await client.query(
+                "INSERT INTO ledger_key (id, fingerprint, at) VALUES (1, \(fingerprint), \(time)) ON CONFLICT (id) DO NOTHING",
+                logger: logger)
+            let rows = try await client.query("SELECT fingerprint FROM ledger_key WHERE id = 1", logger: logger)
+            for try await stored in rows.decode(String.self) { return stored }
+            return fingerprint
+        } catch {
+            throw PostgresLedgerStore.failure(error, "cannot record the ledger key fingerprint")
+        }
+    }
 }

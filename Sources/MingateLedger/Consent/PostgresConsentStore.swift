@@ -19,6 +19,10 @@ public final class PostgresConsentStore: ConsentStore, ErasureLog {
             id BIGSERIAL PRIMARY KEY, erasure_id TEXT NOT NULL, subject_key TEXT NOT NULL, partner TEXT NOT NULL,
             channel TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL, detail TEXT)
         """,
+        """
+        CREATE TABLE IF NOT EXISTS ledger_key (
+            id INTEGER PRIMARY KEY CHECK (id = 1), fingerprint TEXT NOT NULL, at TEXT NOT NULL)
+        """,
     ]
 
     public init(location: PostgresLedgerStore.Location) throws(LedgerError) {
@@ -82,6 +86,27 @@ public final class PostgresConsentStore: ConsentStore, ErasureLog {
         } catch {
             throw PostgresLedgerStore.failure(error, "cannot read erasure status")
         }
+    }
+
+    public func keyFingerprint() throws(LedgerError) -> String? {
+        do {
+            let rows = try connection.query("SELECT fingerprint FROM ledger_key WHERE id = 1", logger: logger).wait()
+            return try rows.first.map { try $0.decode(String.self) }
+        } catch {
+            throw PostgresLedgerStore.failure(error, "cannot read the ledger key fingerprint")
+        }
+    }
+
+    public func claimKeyFingerprint(_ fingerprint: String, at time: String) throws(LedgerError) -> String {
+        do {
+            _ = try connection.query(
+                "INSERT INTO ledger_key (id, fingerprint, at) VALUES (1, \(fingerprint), \(time)) ON CONFLICT (id) DO NOTHING",
+                logger: logger
+            ).wait()
+        } catch {
+            throw PostgresLedgerStore.failure(error, "cannot record the ledger key fingerprint")
+        }
+        return try keyFingerprint() ?? fingerprint
     }
 
     public func history(subjectKey: String) throws(LedgerError) -> [ConsentEvent] {

@@ -16,6 +16,10 @@ public final class SQLiteConsentStore: ConsentStore, ErasureLog {
             id INTEGER PRIMARY KEY AUTOINCREMENT, erasure_id TEXT NOT NULL, subject_key TEXT NOT NULL,
             partner TEXT NOT NULL, channel TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL, detail TEXT);
         CREATE INDEX IF NOT EXISTS erasure_status_subject ON erasure_status(subject_key);
+        CREATE TABLE IF NOT EXISTS ledger_key (
+            id INTEGER PRIMARY KEY CHECK (id = 1), fingerprint TEXT NOT NULL, at TEXT NOT NULL);
+        CREATE TRIGGER IF NOT EXISTS ledger_key_no_update BEFORE UPDATE ON ledger_key
+            BEGIN SELECT RAISE(ABORT, 'the ledger key fingerprint is recorded once'); END;
         """
 
     public init(path: String, durable: Bool = true) throws(LedgerError) {
@@ -60,6 +64,19 @@ public final class SQLiteConsentStore: ConsentStore, ErasureLog {
                     at: query.text(5) ?? "", detail: query.text(6)))
         }
         return out
+    }
+
+    public func keyFingerprint() throws(LedgerError) -> String? {
+        let query = try database.prepare("SELECT fingerprint FROM ledger_key WHERE id = 1")
+        return try query.step() ? query.text(0) : nil
+    }
+
+    public func claimKeyFingerprint(_ fingerprint: String, at time: String) throws(LedgerError) -> String {
+        let insert = try database.prepare("INSERT OR IGNORE INTO ledger_key (id, fingerprint, at) VALUES (1, ?, ?)")
+        insert.bind(1, fingerprint)
+        insert.bind(2, time)
+        _ = try insert.step()
+        return try keyFingerprint() ?? fingerprint
     }
 
     public func history(subjectKey: String) throws(LedgerError) -> [ConsentEvent] {

@@ -25,7 +25,7 @@ extension Enforcer {
         if case .json = purpose.subject {
             if let subjectID, !subjectID.trimmingCharacters(in: .whitespaces).isEmpty {
                 record.subjectKey = subjectKey(for: subjectID)
-            } else if purpose.requiresSubject || purpose.legalBasis == .consent {
+            } else if purpose.requiresSubject(hasBody: !request.body.isEmpty) {
                 throw Refusal(.subjectRequired, "this purpose discloses personal data: the body must name the data subject")
             }
         }

@@ -33,9 +33,13 @@ extension Enforcer {
         if let subjectHeader, let value = control[subjectHeader], !value.trimmingCharacters(in: .whitespaces).isEmpty {
             subjectID = value
         }
-        let needsSubject = purpose.requiresSubject || purpose.legalBasis == .consent
+        let hasBody = headers.contains { header in
+            let name = header.name.lowercased()
+            return name == "transfer-encoding" || (name == "content-length" && header.value.trimmingCharacters(in: .whitespaces) != "0")
+        }
+        let needsSubject = purpose.requiresSubject(hasBody: hasBody)
         if needsSubject && subjectID == nil, case .header = purpose.subject {
-            throw Refusal(.subjectRequired, "this purpose discloses personal data: name the data subject (X-Mingate-Subject)")
+            throw Refusal(.subjectRequired, "this request can disclose personal data: name the data subject (X-Mingate-Subject)")
         }
         var legalReference: String?
         if purpose.legalRequest {

@@ -20,6 +20,23 @@ public enum KeyedDigests {
         hex(HMAC<SHA256>.authenticationCode(for: Data("subject:\(subjectID)".utf8), using: ledgerKey))
     }
 
+    /// The shortest key the gateway accepts for the ledger and pseudonym keys: an HMAC-SHA256 key of fewer bytes
+    /// than its output has less strength than the hash, and a two-character key can be guessed from one record.
+    public static let minimumKeyBytes = 32
+
+    /// Why a key is refused, or nil when it is long enough.
+    public static func keyProblem(_ key: String, name: String) -> String? {
+        key.utf8.count >= minimumKeyBytes
+            ? nil : "the \(name) is \(key.utf8.count) bytes; at least \(minimumKeyBytes) are required (e.g. `openssl rand -base64 48`)"
+    }
+
+    /// What the ledger records of its key, so a tool given another key refuses instead of finding nothing:
+    /// `hmac-sha256:` and the first 16 bytes of `HMAC-SHA256(ledger key, "mingate ledger key fingerprint v1")`.
+    /// It is computed with the key, so it tells nothing about it to someone without it.
+    public static func ledgerKeyFingerprint(_ ledgerKey: SymmetricKey) -> String {
+        "hmac-sha256:" + hex(HMAC<SHA256>.authenticationCode(for: Data("mingate ledger key fingerprint v1".utf8), using: ledgerKey).prefix(16))
+    }
+
     /// The SHA-256 of a bearer token, as policies store it.
     public static func tokenDigest(_ token: some StringProtocol) -> [UInt8] {
         Array(SHA256.hash(data: Data(token.utf8)))

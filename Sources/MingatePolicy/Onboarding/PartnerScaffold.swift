@@ -169,17 +169,19 @@ public struct PartnerScaffold: Sendable {
         return "TODO"
     }
 
-    /// The partner file: loads as it is (every field denied), ready to turn fields on.
+    /// The partner file: every field denied, ready to turn fields on. It does not load until someone writes the
+    /// partner's country (no default: a partner abroad must not skip the transfer-basis check by accident), and
+    /// `policy lint` refuses it while any TODO is left.
     public var yaml: String {
         var out = """
             # \(partner): scaffolded by `mingate partner new`\(operations.isEmpty ? "" : " from the OpenAPI document \"\(title)\"").
             # Every request field the partner's API takes is listed below with `allow: false`: nothing is disclosed until a
-            # reviewer turns a field on (delete its `allow: false`) and checks its guessed category. Fill in every TODO,
+            # reviewer turns a field on (delete its `allow: false`) and checks its guessed category. Fill in every TO-DO,
             # then run `mingate policy lint`, write fixtures in partners/\(partner)/tests/, and `mingate policy diff`.
             id: \(partner)
             name: \(title.replacingOccurrences(of: ":", with: " -"))
             legal_entity: TODO the contracting legal entity
-            country: ID  # TODO where the partner processes the data; outside ID every purpose needs a transfer_basis
+            country:  # TODO ISO code of where the partner processes the data (ID, SG, NG…); outside ID every purpose needs a transfer_basis
             base_url: \(baseURL)
             timeouts: { connect_ms: 2000, request_ms: 15000 }
             credentials:

@@ -117,7 +117,97 @@ public struct PolicyDiff: Sendable {
         for word in Set(old.deny.words).subtracting(new.deny.words).sorted() {
             add("policies", nil, .grows, "'\(word)' removed from the global deny list")
         }
+        for word in Set(new.deny.words).subtracting(old.deny.words).sorted() {
+            add("policies", nil, .shrinks, "'\(word)' added to the global deny list")
+        }
+        Self.callerChanges(old: old, new: new, add)
+        Self.policyFileChanges(old: old, new: new, add)
         self.changes = changes
+    }
+
+    /// Who may send what where (`policies/callers.yaml`): a service that gains a purpose makes that purpose's data
+    /// leave on its calls too, so it grows disclosure, with the sensitive categories named.
+    static func callerChanges(old: PolicySet, new: PolicySet, _ add: (String, String?, Kind, String) -> Void) {
+        func grants(_ policy: PolicySet) -> [String: Set<String>] {
+            var out: [String: Set<String>] = [:]
+            for caller in policy.callers {
+                for (partner, purposes) in caller.mayUse { for purpose in purposes { out[caller.id, default: []].insert(partner + "/" + purpose) } }
+                if caller.mayUse.isEmpty { out[caller.id] = out[caller.id] ?? [] }
+            }
+            return out
+        }
+        let before = grants(old)
+        let after = grants(new)
+        for caller in Set(before.keys).union(after.keys).sorted() {
+            let gained = (after[caller] ?? []).subtracting(before[caller] ?? [])
+            let lost = (before[caller] ?? []).subtracting(after[caller] ?? [])
+            if before[caller] == nil { add("callers", nil, .grows, "new caller '\(caller)'") }
+            if after[caller] == nil { add("callers", nil, .shrinks, "caller '\(caller)' removed") }
+            for grant in gained.sorted() {
+                let (partnerID, purposeID) = split(grant)
+                let categories = new.partners[partnerID]?.purposes[purposeID].map { purpose in
+                    Set(fields(purpose).values.map(\.category)).sorted().map { category in
+                        new.categories[category]?.sensitive == true ? "\(category) (SENSITIVE)" : category
+                    }
+                } ?? []
+                add(partnerID, purposeID, .grows,
+                    "caller '\(caller)' may now use it: \(categories.isEmpty ? "no categories" : categories.joined(separator: ", "))")
+            }
+            for grant in lost.sorted() {
+                let (partnerID, purposeID) = split(grant)
+                add(partnerID, purposeID, .shrinks, "caller '\(caller)' may no longer use it")
+            }
+            if let token = new.callers.first(where: { $0.id == caller })?.tokenDigest,
+                let previous = old.callers.first(where: { $0.id == caller })?.tokenDigest, token != previous
+            {
+                add("callers", nil, .changes, "caller '\(caller)': token changed")
+            }
+        }
+    }
+
+    static func split(_ grant: String) -> (String, String) {
+        let parts = grant.split(separator: "/", maxSplits: 1)
+        return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+    }
+
+    /// The rest of `policies/` that changes what leaves or what a person is told: categories, the home country,
+    /// retention, the controller, auditors, key references.
+    static func policyFileChanges(old: PolicySet, new: PolicySet, _ add: (String, String?, Kind, String) -> Void) {
+        if old.homeCountry != new.homeCountry {
+            add("policies", nil, .grows, "home country \(old.homeCountry) → \(new.homeCountry): transfer checks now measure from there")
+        }
+        for id in Set(old.categories.keys).union(new.categories.keys).sorted() {
+            switch (old.categories[id], new.categories[id]) {
+            case (nil, let added?):
+                add("categories", nil, .changes, "new category \(id)\(added.sensitive ? " (SENSITIVE)" : "")")
+            case (_?, nil):
+                add("categories", nil, .changes, "category \(id) removed")
+            case (let before?, let after?):
+                if before.sensitive && !after.sensitive {
+                    add("categories", nil, .grows, "\(id) is no longer sensitive: partners may receive it without a justification")
+                } else if !before.sensitive && after.sensitive {
+                    add("categories", nil, .shrinks, "\(id) is now sensitive")
+                }
+                if before.personal && !after.personal {
+                    add("categories", nil, .grows, "\(id) is no longer personal: requests disclosing it need not name a subject")
+                } else if !before.personal && after.personal {
+                    add("categories", nil, .changes, "\(id) is now personal data")
+                }
+            case (nil, nil):
+                break
+            }
+        }
+        if old.defaultRetention != new.defaultRetention {
+            add("policies", nil, .changes, "default retention '\(old.defaultRetention)' → '\(new.defaultRetention)'")
+        }
+        if old.controller != new.controller { add("policies", nil, .changes, "the controller named in access reports changed") }
+        let oldAuditors = Set(old.auditors.map(\.id))
+        let newAuditors = Set(new.auditors.map(\.id))
+        for id in newAuditors.subtracting(oldAuditors).sorted() { add("auditors", nil, .changes, "new auditor '\(id)' may read the ledger") }
+        for id in oldAuditors.subtracting(newAuditors).sorted() { add("auditors", nil, .changes, "auditor '\(id)' removed") }
+        if old.pseudonymKey != new.pseudonymKey || old.ledgerKey != new.ledgerKey {
+            add("policies", nil, .changes, "key references changed (keys.pseudonym / keys.ledger)")
+        }
     }
 
     public var text: String {

@@ -21,14 +21,37 @@ public struct PolicyLinter: Sendable {
         public var warnings: [PolicyProblem] { problems.filter { $0.severity == .warning } }
     }
 
+    /// A `TODO` left in a policy file (a scaffold's placeholder, a reviewer's note) is an error: a file with one was
+    /// not finished, and placeholders like `legal_entity: TODO …` would otherwise load and look complete.
+    static func placeholders(_ source: PolicySource) -> [PolicyProblem] {
+        var problems: [PolicyProblem] = []
+        for file in (source.policyFiles + source.partnerFiles).sorted(by: { $0.path < $1.path }) {
+            for (offset, line) in file.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where line.contains("TODO") {
+                problems.append(
+                    PolicyProblem(
+                        .error, file: file.path, line: offset + 1, place: "",
+                        message: "unfinished: '\(line.trimmingCharacters(in: .whitespaces).prefix(80))' (replace every TODO)"))
+            }
+        }
+        return problems
+    }
+
     public func lint(_ source: PolicySource) -> Result {
+        let placeholders = Self.placeholders(source)
         let policy: PolicySet
         do {
             policy = try PolicyCompiler().compile(source)
         } catch {
-            return Result(problems: Self.sorted(error.problems), policy: nil)
+            return Result(problems: Self.sorted(error.problems + placeholders), policy: nil)
         }
-        var problems = policy.warnings
+        var problems = policy.warnings + placeholders
+        for category in policy.categories.values.sorted(by: { $0.id < $1.id }) where category.descriptionID == nil {
+            problems.append(
+                PolicyProblem(
+                    .warning, file: "policies/categories.yaml", line: nil, place: "categories.\(category.id)",
+                    message: "no description_id: the Indonesian access report shows the English description"))
+        }
         let nodes = Dictionary(
             source.partnerFiles.compactMap { file in (try? Yams.compose(yaml: file.text)).flatMap { $0 }.map { (file.path, $0) } },
             uniquingKeysWith: { a, _ in a })
@@ -43,6 +66,9 @@ public struct PolicyLinter: Sendable {
             }
             for purpose in partner.purposes.values.sorted(by: { $0.id < $1.id }) {
                 let place = "purposes.\(purpose.id)"
+                if purpose.descriptionID == nil {
+                    problem(.warning, file, place, "no description_id: the Indonesian access report shows the English description")
+                }
                 if !policy.callers.contains(where: { $0.mayUse(partner: partner.id, purpose: purpose.id) }) {
                     problem(.warning, file, place, "no caller may use \(partner.id)/\(purpose.id) (policies/callers.yaml): unreachable")
                 }

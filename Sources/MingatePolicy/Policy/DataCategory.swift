@@ -3,6 +3,8 @@
 public struct DataCategory: Sendable, Hashable {
     public let id: String
     public let description: String
+    /// The description in Bahasa Indonesia (`description_id`), for the person's access report.
+    public let descriptionID: String?
     public let sensitive: Bool
     /// Whether the data is about an identifiable person (false for amounts, order numbers, courier services…).
     /// A purpose that discloses any personal category must name its data subject.

@@ -172,9 +172,11 @@ struct PartnerChecker {
             error("\(place).headers[\(offset)]", "'\(header.name)' is never forwarded (hop-by-hop, cookie or set by the gateway)")
         }
         return Purpose(
-            id: id, description: raw.description ?? "", legalBasis: basis, transferBasis: transfer,
-            retention: raw.retention, legalRequest: raw.legal_request ?? false,
-            requiresSubject: Self.personal(json ?? [], form, multipart, query, headers, categories),
+            id: id, description: raw.description ?? "", descriptionID: raw.description_id, legalBasis: basis,
+            transferBasis: transfer, retention: raw.retention, retentionID: raw.retention_id,
+            legalRequest: raw.legal_request ?? false,
+            personalBody: Self.personal(json ?? [], form, multipart, [], [], categories),
+            personalFields: Self.personal([], nil, nil, query, headers, categories),
             routes: routes,
             subject: subject, body: BodyPolicy(json: json, form: form, multipart: multipart), query: query,
             headers: headers)

@@ -29,7 +29,8 @@ public struct PolicyCompiler: Sendable {
                 if let (raw, _) = context.decode(RawCategories.self, schema: RawCategories.schema, file) {
                     for (id, category) in raw.categories {
                         categories[id] = DataCategory(
-                            id: id, description: category.description ?? "", sensitive: category.sensitive ?? false,
+                            id: id, description: category.description ?? "", descriptionID: category.description_id,
+                            sensitive: category.sensitive ?? false,
                             personal: category.personal ?? true)
                     }
                 }
@@ -59,6 +60,20 @@ public struct PolicyCompiler: Sendable {
         let homeCountry = gateway.home_country ?? "ID"
         if !Self.isCountryCode(homeCountry) {
             context.problem(.error, "policies/gateway.yaml", nil, "home_country", "'\(homeCountry)' is not an ISO 3166-1 alpha-2 code")
+        }
+        var controller: Controller?
+        if let raw = gateway.controller {
+            if let name = raw.name, !name.isEmpty {
+                controller = Controller(
+                    name: name, service: raw.service, address: raw.address, dpoEmail: raw.dpo_email,
+                    replyWithinDays: raw.reply_within_days)
+            } else {
+                context.problem(.error, "policies/gateway.yaml", nil, "controller.name", "the controller needs its legal name")
+            }
+        } else {
+            context.problem(
+                .warning, "policies/gateway.yaml", nil, "controller",
+                "no controller: access reports will not say who is responsible for the data or how to reach the DPO")
         }
         let deny = DenyList(words: gateway.deny ?? [])
         if (gateway.deny ?? []).isEmpty {
@@ -126,7 +141,8 @@ public struct PolicyCompiler: Sendable {
         let version = KeyedDigests.hex(hasher.finalize())
         return PolicySet(
             partners: partners, callers: callers, auditors: auditors, categories: categories, homeCountry: homeCountry,
-            defaultRetention: gateway.retention ?? "as long as the purpose needs (no retention stated)", deny: deny,
+            defaultRetention: gateway.retention ?? "as long as the purpose needs (no retention stated)",
+            defaultRetentionID: gateway.retention_id, controller: controller, deny: deny,
             pseudonymKey: pseudonymKey ?? .environment("MINGATE_PSEUDONYM_KEY"),
             ledgerKey: ledgerKey ?? .environment("MINGATE_LEDGER_KEY"), version: version,
             warnings: context.problems)

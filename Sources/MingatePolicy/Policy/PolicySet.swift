@@ -8,6 +8,9 @@ public struct PolicySet: Sendable {
     public let homeCountry: String
     /// The retention stated for disclosures whose purpose names none (`policies/gateway.yaml`).
     public let defaultRetention: String
+    public let defaultRetentionID: String?
+    /// Who is responsible for the data, for the access report; nil when `gateway.yaml` names none (lint warns).
+    public let controller: Controller?
     /// Member, field and header names never disclosed, whatever a partner file says; compared by `DenyList`.
     public let deny: DenyList
     public let pseudonymKey: SecretReference
@@ -19,7 +22,7 @@ public struct PolicySet: Sendable {
 
     public init(
         partners: [String: Partner], callers: [Caller], auditors: [Auditor] = [], categories: [String: DataCategory],
-        homeCountry: String, defaultRetention: String = "",
+        homeCountry: String, defaultRetention: String = "", defaultRetentionID: String? = nil, controller: Controller? = nil,
         deny: DenyList, pseudonymKey: SecretReference, ledgerKey: SecretReference, version: String,
         warnings: [PolicyProblem]
     ) {
@@ -29,6 +32,8 @@ public struct PolicySet: Sendable {
         self.categories = categories
         self.homeCountry = homeCountry
         self.defaultRetention = defaultRetention
+        self.defaultRetentionID = defaultRetentionID
+        self.controller = controller
         self.deny = deny
         self.pseudonymKey = pseudonymKey
         self.ledgerKey = ledgerKey

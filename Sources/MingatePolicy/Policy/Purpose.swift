@@ -2,15 +2,27 @@
 public struct Purpose: Sendable {
     public let id: String
     public let description: String
+    /// The description in Bahasa Indonesia (`description_id`), for the person's access report.
+    public let descriptionID: String?
     public let legalBasis: LegalBasis
     public let transferBasis: TransferBasis?
     /// How long the partner may keep what it receives, as the contract says; the gateway's default otherwise.
     public let retention: String?
+    public let retentionID: String?
     /// A request from an authority (law enforcement, a court): each call must carry its legal reference
     /// (`X-Mingate-Legal-Reference`: case number, document id), which the ledger records.
     public let legalRequest: Bool
-    /// Whether the purpose can disclose personal data, so every request must name its data subject.
-    public let requiresSubject: Bool
+    /// Whether the body rules can disclose personal data.
+    public let personalBody: Bool
+    /// Whether the query or header rules can disclose personal data (any request may carry them).
+    public let personalFields: Bool
+
+    /// Whether a request must name its data subject: when what it can disclose is personal (its query and headers
+    /// always; its body only when it has one), or when the legal basis is the person's consent. A `GET` that sends
+    /// only an order reference needs no subject even when the purpose's POST carries an e-mail.
+    public func requiresSubject(hasBody: Bool) -> Bool {
+        legalBasis == .consent || personalFields || (hasBody && personalBody)
+    }
     public let routes: [RouteTemplate]
     /// Where the request names its data subject; the default is the `X-Mingate-Subject` header.
     public let subject: SubjectSource

@@ -52,10 +52,12 @@ struct RawEndpoint: Decodable {
 
 struct RawPurpose: Decodable {
     var description: String?
+    var description_id: String?
     var legal_basis: String?
     var transfer_basis: String?
     var justification: String?
     var retention: String?
+    var retention_id: String?
     var legal_request: Bool?
     var subject: RawSubject?
     var routes: [String]?
@@ -67,8 +69,8 @@ struct RawPurpose: Decodable {
         "name": .scalar, "allow": .scalar, "category": .scalar, "transform": .scalar, "justification": .scalar,
     ])
     static let schema = YAMLSchema.object([
-        "description": .scalar, "legal_basis": .scalar, "transfer_basis": .scalar, "justification": .scalar,
-        "retention": .scalar, "legal_request": .scalar, "subject": .object(["header": .scalar, "json": .scalar]),
+        "description": .scalar, "description_id": .scalar, "legal_basis": .scalar, "transfer_basis": .scalar,
+        "justification": .scalar, "retention": .scalar, "retention_id": .scalar, "legal_request": .scalar, "subject": .object(["header": .scalar, "json": .scalar]),
         "routes": .list(.scalar),
         "body": .object([
             "json": .list(

@@ -4,11 +4,24 @@ struct RawGatewayPolicy: Decodable {
     var deny: [String]?
     var keys: RawKeys?
     var retention: String?
+    var retention_id: String?
+    var controller: RawController?
 
     static let schema = YAMLSchema.object([
-        "home_country": .scalar, "deny": .list(.scalar), "retention": .scalar,
+        "home_country": .scalar, "deny": .list(.scalar), "retention": .scalar, "retention_id": .scalar,
+        "controller": .object([
+            "name": .scalar, "service": .scalar, "address": .scalar, "dpo_email": .scalar, "reply_within_days": .scalar,
+        ]),
         "keys": .object(["pseudonym": .scalar, "ledger": .scalar]),
     ])
+}
+
+struct RawController: Decodable {
+    var name: String?
+    var service: String?
+    var address: String?
+    var dpo_email: String?
+    var reply_within_days: Int?
 }
 
 struct RawKeys: Decodable {
@@ -21,12 +34,14 @@ struct RawCategories: Decodable {
     var categories: [String: RawCategory]
 
     static let schema = YAMLSchema.object([
-        "categories": .map(.object(["description": .scalar, "sensitive": .scalar, "personal": .scalar]))
+        "categories": .map(
+            .object(["description": .scalar, "description_id": .scalar, "sensitive": .scalar, "personal": .scalar]))
     ])
 }
 
 struct RawCategory: Decodable {
     var description: String?
+    var description_id: String?
     var sensitive: Bool?
     var personal: Bool?
 }
