@@ -47,7 +47,7 @@ ERASURE=$(awk '/^erasure /{print $2}' "$WORK/erase.txt")
 for language in id en; do
   "$BIN" subject report customer-8812 --ledger "$LEDGER" --reference DSR-2026-0042 --language "$language" > "$WORK/report-$language.html"
   "$BIN" subject report customer-8812 --ledger "$LEDGER" --reference DSR-2026-0042 --language "$language" --format json > "$WORK/report-$language.json"
-  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1000,3000 \
+  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1000,2800 \
     --screenshot="$OUT/access-report-$language.png" "file://$WORK/report-$language.html" 2>/dev/null
   echo "$OUT/access-report-$language.png"
 done

@@ -16,6 +16,10 @@ public final class SQLiteConsentStore: ConsentStore, ErasureLog {
             id INTEGER PRIMARY KEY AUTOINCREMENT, erasure_id TEXT NOT NULL, subject_key TEXT NOT NULL,
             partner TEXT NOT NULL, channel TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL, detail TEXT);
         CREATE INDEX IF NOT EXISTS erasure_status_subject ON erasure_status(subject_key);
+        CREATE TRIGGER IF NOT EXISTS erasure_status_no_update BEFORE UPDATE ON erasure_status
+            BEGIN SELECT RAISE(ABORT, 'the erasure log is append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS erasure_status_no_delete BEFORE DELETE ON erasure_status
+            BEGIN SELECT RAISE(ABORT, 'the erasure log is append-only'); END;
         CREATE TABLE IF NOT EXISTS ledger_key (
             id INTEGER PRIMARY KEY CHECK (id = 1), fingerprint TEXT NOT NULL, at TEXT NOT NULL);
         CREATE TRIGGER IF NOT EXISTS ledger_key_no_update BEFORE UPDATE ON ledger_key

@@ -27,7 +27,7 @@ extension AccessReport {
             body{font-family:"Noto Sans","DejaVu Sans",Arial,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1d232a;line-height:1.45}
             header{border-bottom:3px solid #0b5394;padding-bottom:.8rem;margin-bottom:1.2rem}
             h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.2rem;margin-top:2rem;color:#0b5394}h3{font-size:1.05rem;margin:.2rem 0}
-            .meta{color:#4a5560;font-size:.92rem}.meta dt{float:left;clear:left;width:11rem;font-weight:600}.meta dd{margin:0 0 .2rem 11rem}
+            .meta{color:#4a5560;font-size:.92rem}.meta dt{float:left;clear:left;width:15rem;font-weight:600}.meta dd{margin:0 0 .2rem 15rem}
             .summary{background:#eef4fb;border-left:4px solid #0b5394;padding:.7rem 1rem;font-size:1.05rem}
             .recipient{border:1px solid #c9d3dd;border-radius:6px;padding:.8rem 1rem;margin:1rem 0;page-break-inside:avoid}
             .recipient .who{color:#4a5560;font-size:.92rem}
@@ -66,8 +66,11 @@ extension AccessReport {
                         ? "<span class=\"sensitive\">\(e(category.text))<span class=\"tag\">\(t("spesifik", "sensitive"))</span></span>"
                         : e(category.text)
                 }.joined(separator: "<br>")
+                let sameDay = text.day(use.first) == text.day(use.last)
                 let when = use.disclosures == 1
                     ? t("1 kali, pada \(text.day(use.first))", "once, on \(text.day(use.first))")
+                    : sameDay
+                    ? t("\(use.disclosures) kali, pada \(text.day(use.first))", "\(use.disclosures) times, on \(text.day(use.first))")
                     : t("\(use.disclosures) kali, dari \(text.day(use.first)) sampai \(text.day(use.last))",
                         "\(use.disclosures) times, from \(text.day(use.first)) to \(text.day(use.last))")
                 out += """
