@@ -33,10 +33,10 @@ struct LedgerOption: ParsableArguments {
     /// The subject's keyed hash under the ledger key in `keyEnv`, after checking that key against the ledger's
     /// recorded fingerprint: with any other key the answer would be empty, and wrong.
     func subjectKey(of subject: String, keyEnv: String) throws -> String {
-        try subjectKeys(of: [subject], keyEnv: keyEnv, store: consents())[0]
+        try subjectKey(of: subject, keyEnv: keyEnv, store: consents())
     }
 
-    func subjectKeys(of subjects: [String], keyEnv: String, store: any ConsentStore) throws -> [String] {
+    func subjectKey(of subject: String, keyEnv: String, store: any ConsentStore) throws -> String {
         guard let key = ProcessInfo.processInfo.environment[keyEnv], !key.isEmpty else {
             throw CommandFailure("set \(keyEnv) to the gateway's ledger key (the sandbox's is `sandbox-not-a-secret:env:MINGATE_LEDGER_KEY`)")
         }
@@ -51,6 +51,6 @@ struct LedgerOption: ParsableArguments {
         } catch let error as LedgerError {
             throw CommandFailure(error.description)
         }
-        return subjects.map { KeyedDigests.subjectKey($0, ledgerKey: symmetric) }
+        return KeyedDigests.subjectKey(subject, ledgerKey: symmetric)
     }
 }

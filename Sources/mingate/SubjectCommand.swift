@@ -27,7 +27,7 @@ struct SubjectCommand: AsyncParsableCommand {
             guard ["html", "json"].contains(format) else { throw CommandFailure("format is html or json") }
             let policy = try folders.compile()
             let records = try ledger.consents()
-            let subjectKey = try ledger.subjectKeys(of: [id], keyEnv: ledgerKeyEnv, store: records)[0]
+            let subjectKey = try ledger.subjectKey(of: id, keyEnv: ledgerKeyEnv, store: records)
             let entries = try ledger.open().query(LedgerFilter(subjectKey: subjectKey), after: -1, limit: 1_000_000)
             let report = AccessReport(
                 subjectKey: subjectKey, reference: reference, entries: entries, consents: try records.history(subjectKey: subjectKey),
@@ -152,10 +152,10 @@ struct ConsentCommand: ParsableCommand {
             throw CommandFailure("\(refusal.code.rawValue): \(refusal.message)")
         }
         let store = try target.ledger.consents()
-        let subjectKey = try target.ledger.subjectKeys(of: [target.subject], keyEnv: target.ledgerKeyEnv, store: store)[0]
+        let subjectKey = try target.ledger.subjectKey(of: target.subject, keyEnv: target.ledgerKeyEnv, store: store)
         let event = ConsentEvent(
             subjectKey: subjectKey, partner: change.partner, purpose: change.purpose,
-            kind: ConsentEvent.Kind(rawValue: need.rawValue) ?? .purpose, state: state, at: LedgerEncoding.timestamp(Date()),
+            kind: need, state: state, at: LedgerEncoding.timestamp(Date()),
             evidence: change.evidence)
         do { try store.record(event) } catch { throw CommandFailure(error.description) }
         print("\(state.rawValue): \(change.partner)/\(change.purpose) (\(need.rawValue)) at \(event.at)")
@@ -178,7 +178,7 @@ struct ConsentCommand: ParsableCommand {
         @OptionGroup var target: Target
         func run() throws {
             let store = try target.ledger.consents()
-            let key = try target.ledger.subjectKeys(of: [target.subject], keyEnv: target.ledgerKeyEnv, store: store)[0]
+            let key = try target.ledger.subjectKey(of: target.subject, keyEnv: target.ledgerKeyEnv, store: store)
             let history = try store.history(subjectKey: key)
             if history.isEmpty { print("no consent recorded for this subject") }
             for event in history {

@@ -56,6 +56,18 @@ import Testing
                   category: transaction.order_id
         """
 
+    /// The gateway records its own erasure requests under caller and purpose `erasure`; a policy cannot use the name.
+    @Test func erasureIsAReservedName() throws {
+        let purpose = try Self.problems(partner: Self.base.replacingOccurrences(of: "  payment:", with: "  erasure:"))
+        #expect(purpose.contains { $0.place == "purposes.erasure" && $0.message.contains("reserved") }, "\(purpose)")
+        var source = try Self.repoSource()
+        let index = try #require(source.policyFiles.firstIndex { $0.path.hasSuffix("callers.yaml") })
+        source.policyFiles[index] = .init(
+            path: source.policyFiles[index].path,
+            text: source.policyFiles[index].text.replacingOccurrences(of: "  checkout-service:", with: "  erasure:"))
+        #expect(throws: PolicyLoadError.self) { try PolicyCompiler().compile(source) }
+    }
+
     @Test func baseVariantLoads() throws {
         #expect(try Self.problems(partner: Self.base).isEmpty)
     }

@@ -27,7 +27,7 @@ struct ErasureService: Sendable {
         let decisions = try await ledger.query(LedgerFilter(subjectKey: subjectKey, decision: "forward"), after: -1, limit: 1_000_000)
         var partners: [String] = []
         for entry in decisions {
-            if let partner = entry.document?["partner"]?.stringValue, entry.document?["purpose"]?.stringValue != "erasure",
+            if let partner = entry.document?["partner"]?.stringValue, entry.document?["purpose"]?.stringValue != Disclosure.erasure,
                 !partners.contains(partner)
             {
                 partners.append(partner)
@@ -67,11 +67,11 @@ struct ErasureService: Sendable {
         let outbound = OutboundRequest(partner: partner.id, method: method, url: url + path, headers: headers, body: bytes)
 
         var disclosure = Disclosure(requestID: erasureID + "/" + partner.id, method: method, policyVersion: loaded.policy.version)
-        disclosure.caller = "erasure"
+        disclosure.caller = Disclosure.erasure
         disclosure.partner = partner.id
         disclosure.partnerLegalEntity = partner.legalEntity
         disclosure.partnerCountry = partner.country
-        disclosure.purpose = "erasure"
+        disclosure.purpose = Disclosure.erasure
         disclosure.legalBasis = LegalBasis.legalObligation.rawValue
         disclosure.subjectKey = subjectKey
         disclosure.route = "\(method) \(path)"

@@ -10,9 +10,10 @@ import ServiceLifecycle
 /// fingerprint; every later run (and every tool) must present the same key, or subject keys would stop matching
 /// the earlier records and an access report would come back empty.
 ///
-/// A SQLite ledger is checked before the gateway starts (`checkNow`). A PostgreSQL ledger may be down at start: this
-/// service checks it as soon as it answers, and until then the routes that compute subject keys (partner calls,
-/// admin) answer 503 `ledger_unavailable`. A mismatch ends the service with an error, which stops the gateway.
+/// A SQLite ledger is checked before the gateway starts (`check(_:fingerprint:)`), so it needs no guard at run time.
+/// A PostgreSQL ledger may be down at start: this service checks it as soon as it answers, and until then the routes
+/// that compute subject keys (partner calls, admin) wait for it as for a commit, then answer 503
+/// `ledger_unavailable`. A mismatch ends the service with an error, which stops the gateway.
 final class LedgerKeyGuard: Service, RouterMiddleware, Sendable {
     typealias Context = GatewayRequestContext
 
@@ -32,19 +33,17 @@ final class LedgerKeyGuard: Service, RouterMiddleware, Sendable {
 
     var isVerified: Bool { verified.withLockedValue { $0 } }
 
-    /// Checks a synchronous store now (SQLite at start).
-    func checkNow(_ store: any ConsentStore) throws(GatewayError) {
+    /// Checks a synchronous store now (SQLite, before the gateway starts).
+    static func check(_ open: () throws(LedgerError) -> any ConsentStore, fingerprint: String) throws(GatewayError) {
+        let recorded: String
         do {
-            let recorded = try store.claimKeyFingerprint(fingerprint, at: LedgerEncoding.timestamp(Date()))
-            if let problem = LedgerKeyCheck.problem(recorded: recorded, key: fingerprint) {
-                throw GatewayError(.secrets, problem.message)
-            }
-        } catch let error as GatewayError {
-            throw error
+            recorded = try open().claimKeyFingerprint(fingerprint, at: LedgerEncoding.timestamp(Date()))
         } catch {
             throw GatewayError(.ledger, "cannot check the ledger key against the ledger: \(error)")
         }
-        verified.withLockedValue { $0 = true }
+        if let problem = LedgerKeyCheck.problem(recorded: recorded, key: fingerprint) {
+            throw GatewayError(.secrets, problem.message)
+        }
     }
 
     func run() async throws {

@@ -79,7 +79,7 @@ struct AdminRoutes: Sendable {
             partner: partner, purpose: purpose, kind: body["kind"]?.stringValue ?? "purpose", evidence: body["evidence"]?.stringValue)
         let event = ConsentEvent(
             subjectKey: loaded.enforcer.subjectKey(for: subject), partner: partner, purpose: purpose,
-            kind: ConsentEvent.Kind(rawValue: need.rawValue) ?? .purpose, state: state,
+            kind: need, state: state,
             at: LedgerEncoding.timestamp(Date()), evidence: body["evidence"]?.stringValue)
         do {
             try await consents.record(event)
@@ -123,15 +123,16 @@ struct AdminRoutes: Sendable {
     func noticeSent(_ request: Request) async throws -> Response {
         let expected = "{subject, erasure_id, partner, by, via, at?}"
         let body = try await Self.jsonBody(request, code: .badRequest, expected: expected)
+        // Taken as written (the subject as the gateway saw it, so its key matches), and never blank.
         func text(_ name: String) throws(Refusal) -> String {
-            guard let value = body[name]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty,
+            guard let value = body[name]?.stringValue, !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
                 value.count <= 200
             else { throw Refusal(.badRequest, "'\(name)' is required (at most 200 characters): send \(expected)") }
             return value
         }
         let subject = try text("subject"), erasureID = try text("erasure_id"), partner = try text("partner")
         let by = try text("by"), via = try text("via")
-        let at = body["at"]?.stringValue ?? LedgerEncoding.timestamp(Date())
+        let at = body["at"] == nil ? LedgerEncoding.timestamp(Date()) : body["at"]?.stringValue ?? ""
         guard AuditRoutes.isTimestamp(at) else { throw Refusal(.badRequest, "at is an RFC 3339 UTC time like 2026-11-25T09:30:00Z") }
         let loaded = policy.current
         _ = try loaded.policy.checkPartner(partner)

@@ -47,26 +47,24 @@ public struct Gateway: Sendable {
         let log: any LedgerLog
         let consents: any ConsentLog
         var storeServices: [any Service] = []
+        // The ledger key must be the one the ledger was first written with (`LedgerKeyGuard`).
+        var keyGuard: LedgerKeyGuard?
         switch url {
         case .sqlite:
             // A file that cannot be opened or created is a configuration error: say so now.
             do { _ = try url.open() } catch { throw GatewayError(.ledger, error.description) }
+            try LedgerKeyGuard.check({ () throws(LedgerError) in try url.openConsents() }, fingerprint: loaded.ledgerKeyFingerprint)
             log = BlockingLedgerLog(opening: { () throws(LedgerError) in try url.open() }, readers: { try url.open() })
             consents = BlockingConsentLog { try url.openConsents() }
         case .postgres(let location):
             let postgres = PostgresLedger(location: location, logger: logger)
             log = postgres
             consents = PostgresConsentLog(ledger: postgres, logger: logger)
-            storeServices.append(postgres)
-        }
-        let keyGuard = LedgerKeyGuard(
-            fingerprint: loaded.ledgerKeyFingerprint, consents: consents, patience: configuration.ledgerCommitTimeout, logger: logger)
-        if case .sqlite = url {
-            do { try keyGuard.checkNow(try url.openConsents()) } catch let error as GatewayError { throw error } catch {
-                throw GatewayError(.ledger, "\(error)")
-            }
-        } else {
-            storeServices.append(keyGuard)
+            let guarding = LedgerKeyGuard(
+                fingerprint: loaded.ledgerKeyFingerprint, consents: consents, patience: configuration.ledgerCommitTimeout,
+                logger: logger)
+            keyGuard = guarding
+            storeServices += [postgres, guarding]
         }
         let checkpointing = try checkpointing(configuration, logger: logger)
         let ledger = LedgerWriter(
@@ -98,8 +96,8 @@ public struct Gateway: Sendable {
                     unidentified.count(
                         reason: refusal.code.rawValue, source: enforcer.sourceKey(for: context.remoteAddress), partner: partner)
                     metrics.refused(reason: refusal.code.rawValue, partner: partner ?? "-")
-                })
-        ).add(middleware: keyGuard)
+                }))
+        if let keyGuard { calls.add(middleware: keyGuard) }
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head, .options] {
             calls.on("**", method: method) { request, context in try await partnerCall.respond(request, context: context) }
         }
@@ -114,8 +112,8 @@ public struct Gateway: Sendable {
         let adminDigest = configuration.adminToken.map { KeyedDigests.tokenDigest($0) }
         let admin = router.group("admin").add(
             middleware: BearerAuthenticator<[UInt8]>(
-                audience: "admin", candidates: { adminDigest.map { [$0] } }, digest: { $0 }, assign: { _, _ in })
-        ).add(middleware: keyGuard)
+                audience: "admin", candidates: { adminDigest.map { [$0] } }, digest: { $0 }, assign: { _, _ in }))
+        if let keyGuard { admin.add(middleware: keyGuard) }
         AdminRoutes(reloader: reloader, ledger: ledger, policy: holder, consents: consents, erasure: erasure).add(to: admin)
 
         var metricsServices: [any Service] = []

@@ -24,7 +24,7 @@ extension ConsentLog {
         let history = try await history(subjectKey: subjectKey)
         return needs.first { need in
             !ConsentEvent.isGranted(
-                in: history, partner: partner, purpose: purpose, kind: ConsentEvent.Kind(rawValue: need.rawValue) ?? .purpose)
+                in: history, partner: partner, purpose: purpose, kind: need)
         }
     }
 

@@ -1,16 +1,12 @@
 import Foundation
+import MingatePolicy
 
 /// What a data subject agreed to, with its history. Lives in the ledger's database (SQLite or PostgreSQL); rows are
 /// only ever added, so the history shows who granted or withdrew what, when, on what evidence.
 public struct ConsentEvent: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable {
-        /// Consent to a consent-based purpose.
-        case purpose
-        /// Consent to a transfer outside the home country.
-        case transfer
-        /// A guardian's consent for a minor.
-        case guardian
-    }
+    /// What the consent is to: the purpose, a transfer abroad, or a guardian's for a minor. The same kinds the
+    /// enforcer asks for (`ConsentNeed`), so a recorded consent and a needed one are compared without translation.
+    public typealias Kind = ConsentNeed
 
     public enum State: String, Sendable {
         case granted, withdrawn

@@ -86,7 +86,7 @@ public struct AccessReport: Sendable {
         for entry in entries {
             guard let document = entry.document, document["decision"]?.stringValue == "forward",
                 let partner = document["partner"]?.stringValue, let purpose = document["purpose"]?.stringValue,
-                purpose != "erasure", document["caller"]?.stringValue != "erasure"
+                purpose != Disclosure.erasure
             else { continue }
             if byPartner[partner] == nil { order.append(partner) }
             byPartner[partner, default: []].append((purpose, document))
@@ -124,8 +124,9 @@ public struct AccessReport: Sendable {
                     legalBasis: basis, legalBasisText: text.legalBasis(basis),
                     transferBasis: purpose?.transferBasis?.rawValue, categories: categories, disclosures: documents.count,
                     first: times.first ?? "", last: times.last ?? "",
-                    retention: text.pick(purpose?.retention ?? policy.defaultRetention, purpose?.retention == nil ? policy.defaultRetentionID : purpose?.retentionID)
-                        ?? "")
+                    retention: purpose?.retention != nil
+                        ? text.pick(purpose?.retention, purpose?.retentionID) ?? ""
+                        : text.pick(policy.defaultRetention, policy.defaultRetentionID) ?? "")
             }
             let country = partner?.country ?? firstDocument?["partner_country"]?.stringValue ?? ""
             return Recipient(

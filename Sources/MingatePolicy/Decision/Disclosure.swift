@@ -5,6 +5,10 @@ public struct Disclosure: Sendable, Equatable {
         case forward, refuse
     }
 
+    /// The caller and the purpose of the erasure requests the gateway itself sends on a person's behalf: they are
+    /// recorded like disclosures, and are neither a policy caller nor a partner purpose.
+    public static let erasure = "erasure"
+
     public var requestID: String
     public var caller: String?
     public var partner: String?

@@ -22,12 +22,14 @@ extension Enforcer {
         if !request.body.isEmpty {
             (body, contentType) = try minimiseBody(request, purposePlan, plan.transformer, &record, &subjectID)
         }
-        if case .json = purpose.subject {
-            if let subjectID, !subjectID.trimmingCharacters(in: .whitespaces).isEmpty {
-                record.subjectKey = subjectKey(for: subjectID)
-            } else if purpose.requiresSubject(hasBody: !request.body.isEmpty) {
-                throw Refusal(.subjectRequired, "this purpose discloses personal data: the body must name the data subject")
-            }
+        if case .json = purpose.subject, let subjectID, !subjectID.trimmingCharacters(in: .whitespaces).isEmpty {
+            record.subjectKey = subjectKey(for: subjectID)
+        }
+        // Decided on the body actually read, whatever the headers declared: a request that can disclose personal
+        // data names its subject, in the header (checked early by `permit`) or in the body.
+        if record.subjectKey == nil && purpose.requiresSubject(hasBody: !request.body.isEmpty) {
+            let hint = if case .header(let name) = purpose.subject { "name the data subject (\(name))" } else { "the body must name the data subject" }
+            throw Refusal(.subjectRequired, "this request can disclose personal data: \(hint)")
         }
 
         var query = ""

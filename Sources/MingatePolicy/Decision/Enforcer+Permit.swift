@@ -20,8 +20,14 @@ extension Enforcer {
         var control: [String: String] = [:]
         var subjectHeader: String?
         if case .header(let name) = purpose.subject { subjectHeader = name }
+        // Whether the request declares a body (HTTP/1.1 has none without one of these); the body itself is checked
+        // again when it has been read (`minimise`).
+        var declaresBody = false
         for header in headers {
             let name = header.name.lowercased()
+            if name == "transfer-encoding" || (name == "content-length" && header.value.trimmingCharacters(in: .whitespaces) != "0") {
+                declaresBody = true
+            }
             guard Self.controlHeaders.contains(name) || name == subjectHeader else { continue }
             guard control[name] == nil else {
                 throw Refusal(.duplicateControlHeader, "'\(header.name)' appears more than once")
@@ -33,12 +39,7 @@ extension Enforcer {
         if let subjectHeader, let value = control[subjectHeader], !value.trimmingCharacters(in: .whitespaces).isEmpty {
             subjectID = value
         }
-        let hasBody = headers.contains { header in
-            let name = header.name.lowercased()
-            return name == "transfer-encoding" || (name == "content-length" && header.value.trimmingCharacters(in: .whitespaces) != "0")
-        }
-        let needsSubject = purpose.requiresSubject(hasBody: hasBody)
-        if needsSubject && subjectID == nil, case .header = purpose.subject {
+        if purpose.requiresSubject(hasBody: declaresBody) && subjectID == nil, case .header = purpose.subject {
             throw Refusal(.subjectRequired, "this request can disclose personal data: name the data subject (X-Mingate-Subject)")
         }
         var legalReference: String?

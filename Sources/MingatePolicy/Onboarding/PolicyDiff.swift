@@ -128,13 +128,15 @@ public struct PolicyDiff: Sendable {
     /// Who may send what where (`policies/callers.yaml`): a service that gains a purpose makes that purpose's data
     /// leave on its calls too, so it grows disclosure, with the sensitive categories named.
     static func callerChanges(old: PolicySet, new: PolicySet, _ add: (String, String?, Kind, String) -> Void) {
-        func grants(_ policy: PolicySet) -> [String: Set<String>] {
-            var out: [String: Set<String>] = [:]
-            for caller in policy.callers {
-                for (partner, purposes) in caller.mayUse { for purpose in purposes { out[caller.id, default: []].insert(partner + "/" + purpose) } }
-                if caller.mayUse.isEmpty { out[caller.id] = out[caller.id] ?? [] }
-            }
-            return out
+        struct Grant: Hashable, Comparable {
+            let partner: String
+            let purpose: String
+            static func < (a: Grant, b: Grant) -> Bool { (a.partner, a.purpose) < (b.partner, b.purpose) }
+        }
+        func grants(_ policy: PolicySet) -> [String: Set<Grant>] {
+            Dictionary(policy.callers.map { caller in
+                (caller.id, Set(caller.mayUse.flatMap { partner, purposes in purposes.map { Grant(partner: partner, purpose: $0) } }))
+            }, uniquingKeysWith: { first, _ in first })
         }
         let before = grants(old)
         let after = grants(new)
@@ -144,18 +146,16 @@ public struct PolicyDiff: Sendable {
             if before[caller] == nil { add("callers", nil, .grows, "new caller '\(caller)'") }
             if after[caller] == nil { add("callers", nil, .shrinks, "caller '\(caller)' removed") }
             for grant in gained.sorted() {
-                let (partnerID, purposeID) = split(grant)
-                let categories = new.partners[partnerID]?.purposes[purposeID].map { purpose in
+                let categories = new.partners[grant.partner]?.purposes[grant.purpose].map { purpose in
                     Set(fields(purpose).values.map(\.category)).sorted().map { category in
                         new.categories[category]?.sensitive == true ? "\(category) (SENSITIVE)" : category
                     }
                 } ?? []
-                add(partnerID, purposeID, .grows,
+                add(grant.partner, grant.purpose, .grows,
                     "caller '\(caller)' may now use it: \(categories.isEmpty ? "no categories" : categories.joined(separator: ", "))")
             }
             for grant in lost.sorted() {
-                let (partnerID, purposeID) = split(grant)
-                add(partnerID, purposeID, .shrinks, "caller '\(caller)' may no longer use it")
+                add(grant.partner, grant.purpose, .shrinks, "caller '\(caller)' may no longer use it")
             }
             if let token = new.callers.first(where: { $0.id == caller })?.tokenDigest,
                 let previous = old.callers.first(where: { $0.id == caller })?.tokenDigest, token != previous
@@ -163,11 +163,6 @@ public struct PolicyDiff: Sendable {
                 add("callers", nil, .changes, "caller '\(caller)': token changed")
             }
         }
-    }
-
-    static func split(_ grant: String) -> (String, String) {
-        let parts = grant.split(separator: "/", maxSplits: 1)
-        return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
     }
 
     /// The rest of `policies/` that changes what leaves or what a person is told: categories, the home country,

@@ -73,6 +73,10 @@ struct PartnerChecker {
         let rawPurposes = raw.purposes ?? [:]
         if rawPurposes.isEmpty { error("purposes", "a partner has at least one purpose") }
         for (id, rawPurpose) in rawPurposes.sorted(by: { $0.key < $1.key }) {
+            if id == Disclosure.erasure {
+                error("purposes.\(id)", "'\(id)' is reserved for the erasure requests the gateway sends itself")
+                continue
+            }
             if let purpose = self.purpose(id, rawPurpose, crossBorder: country != homeCountry) { purposes[id] = purpose }
         }
         guard problems.filter({ $0.severity == .error }).count == before else { return nil }

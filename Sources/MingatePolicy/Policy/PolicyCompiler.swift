@@ -103,6 +103,10 @@ public struct PolicyCompiler: Sendable {
         for (raw, node, path) in rawCallers {
             for (id, caller) in raw.callers.sorted(by: { $0.key < $1.key }) {
                 let place = "callers.\(id)"
+                if id == Disclosure.erasure {
+                    context.problem(.error, path, node.line(at: place), place, "'\(id)' is reserved for the gateway's own erasure requests")
+                    continue
+                }
                 guard let hex = caller.token_sha256, let digest = Self.hexBytes(hex), digest.count == 32 else {
                     context.problem(.error, path, node.line(at: place + ".token_sha256"), place + ".token_sha256", "token_sha256 must be 64 hex digits (the SHA-256 of the caller's token)")
                     continue

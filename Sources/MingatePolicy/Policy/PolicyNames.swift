@@ -22,14 +22,8 @@ extension PolicySet {
     }
 
     public func checkCaller(_ id: String) throws(Refusal) {
-        guard callers.contains(where: { $0.id == id }) || id == "erasure" else {
+        guard callers.contains(where: { $0.id == id }) || id == Disclosure.erasure else {
             throw Refusal(.badRequest, "no caller '\(id)' in the policy in force" + Self.suggestion(id, among: callers.map(\.id)))
-        }
-    }
-
-    public func checkCategory(_ id: String) throws(Refusal) {
-        guard categories[id] != nil else {
-            throw Refusal(.badRequest, "no category '\(id)' in policies/categories.yaml" + Self.suggestion(id, among: categories.keys))
         }
     }
 
@@ -38,7 +32,7 @@ extension PolicySet {
     public func checkSearch(partner: String?, purpose: String?, caller: String?) throws(Refusal) {
         if let partner {
             if let purpose { _ = try checkPurpose(partner: partner, purpose: purpose) } else { _ = try checkPartner(partner) }
-        } else if let purpose, purpose != "erasure", !partners.values.contains(where: { $0.purposes[purpose] != nil }) {
+        } else if let purpose, purpose != Disclosure.erasure, !partners.values.contains(where: { $0.purposes[purpose] != nil }) {
             let all = Set(partners.values.flatMap { $0.purposes.keys })
             throw Refusal(.unknownPurpose, "no partner has a purpose '\(purpose)'" + Self.suggestion(purpose, among: all))
         }
