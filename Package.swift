@@ -68,7 +68,10 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.embedInCode("Resources/openapi.yaml")]
+            resources: [
+                .embedInCode("Resources/openapi.yaml"), .embedInCode("Resources/console/console.html"),
+                .embedInCode("Resources/console/console.js"), .embedInCode("Resources/console/console.css"),
+            ]
         ),
         .executableTarget(
             name: "mingate",

@@ -85,6 +85,11 @@ struct PostgresOutageTests {
         let server = try TestPostgresServer(port: try CrashTests.freePort())
         defer { server.remove() }
         try await GatewayHarness.with(configure: { $0.ledger = server.url }) { harness in
+            // Ready once the ledger is writable and its key checked (a busy machine may take a few seconds).
+            for _ in 0..<200 {
+                if try await harness.send("GET", "/readyz", token: nil, subject: nil).status == 200 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
             let first = try await harness.postJSON("/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder)
             #expect(first.status == 200)
             #expect(harness.partner.received.count == 1)

@@ -45,6 +45,12 @@ import Testing
         #expect(report.entries == 24)
         #expect(report.checkpoints >= 2)
         #expect(report.verifiedSize == 24)
+        // The latest checkpoint, with the time it was stored, is the last of them all.
+        let store = try fixture.store()
+        let latest = try #require(try store.latestCheckpoint())
+        #expect(latest.size == 24)
+        #expect(latest.note == (try store.checkpoints().last?.note))
+        #expect(LedgerEncoding.date(latest.createdAt) != nil, "\(latest.createdAt)")
     }
 
     @Test(arguments: LedgerBackend.available)

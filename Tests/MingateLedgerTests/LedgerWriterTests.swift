@@ -51,6 +51,12 @@ import Testing
         let store = try LedgerURL(url).open()
         #expect(try store.size() == 3)
         #expect(try store.entries(in: 1..<2).first?.kind == .outcome)
+        // One request's entries, its outcome with it when asked.
+        var filter = LedgerFilter(requestID: "req-0")
+        #expect(try store.query(filter, after: -1, limit: 10).map(\.sequence) == [0])
+        filter.includeOutcomes = true
+        #expect(try store.query(filter, after: -1, limit: 10).map(\.sequence) == [0, 1])
+        #expect(try store.query(LedgerFilter(requestID: "req-9"), after: -1, limit: 10).isEmpty)
     }
 
     @Test func canonicalEncodingIsStable() {

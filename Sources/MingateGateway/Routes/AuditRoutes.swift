@@ -8,30 +8,39 @@ import NIOCore
 /// authenticator has identified the auditor before these run):
 ///
 /// - `GET /audit/checkpoint`: the latest signed checkpoint (text/plain).
-/// - `GET /audit/records?partner=&purpose=&caller=&subject_key=&decision=&since=&until=&after=&limit=`:
+/// - `GET /audit/records?partner=&purpose=&caller=&subject_key=&decision=&reason=&request_id=&since=&until=&after=&limit=`:
 ///   `{"checkpoint": …, "records": […], "next_after": …}`, oldest first; pass `next_after` as `after` for the next page.
+///   With `request_id`, the request's outcome entry comes with its decision.
 /// - `GET /audit/proof/{seq}`: an offline receipt for one record (c2sp.org/tlog-proof shape).
+/// - `GET /audit/overview?since=&until=&bucket=hour|day`: counts and server-drawn SVG charts (`AuditRoutes+Overview`).
+/// - `GET /audit/policy`: the enforced policy per partner and purpose, from the record of processing activities.
+/// - `POST /audit/subjects/report`: `{subject, language?, reference?, format?}`, a person's access report.
 ///
 /// Every parameter is parsed strictly: a bad escape, an unknown parameter value or a limit out of range is a 400
 /// with a code, never a silently wider answer. Reads go through the ledger log's readers, never the writer's
 /// connection.
 struct AuditRoutes: Sendable {
     let ledger: any LedgerLog
+    let writer: LedgerWriter
     let policy: PolicyHolder
+    let consents: any ConsentLog
 
     func add(to group: RouterGroup<GatewayRequestContext>) {
         group.get("checkpoint") { _, context in try await checkpoint(context) }
         group.get("records") { request, context in try await records(request, context) }
         group.get("proof/:seq") { _, context in try await proof(context) }
+        group.get("overview") { request, context in try await overview(request, context) }
+        group.get("policy") { _, context in processing(context) }
+        group.post("subjects/report") { request, context in try await subjectReport(request, context) }
     }
 
-    private func log(_ context: GatewayRequestContext, _ what: String) {
+    func log(_ context: GatewayRequestContext, _ what: String) {
         context.logger.info("audit read", metadata: ["auditor.id": "\(context.auditor?.id ?? "-")", "audit.resource": "\(what)"])
     }
 
     func checkpoint(_ context: GatewayRequestContext) async throws -> Response {
         log(context, "checkpoint")
-        guard let note = try await read({ log throws(LedgerError) in try await log.checkpoints().last?.note }) else {
+        guard let note = try await read({ log throws(LedgerError) in try await log.latestCheckpoint()?.note }) else {
             throw Refusal(.notFound, "no checkpoint yet")
         }
         return Response.text(note)
@@ -46,33 +55,24 @@ struct AuditRoutes: Sendable {
         return Response.text(receipt.text)
     }
 
-    static let recordParameters: Set<String> = [
-        "partner", "purpose", "caller", "subject_key", "decision", "since", "until", "after", "limit",
-    ]
+    /// The query string as checked values: every name known, none twice, escapes well formed.
+    static func parameters(_ request: Request, allowed: Set<String>) throws(Refusal) -> [String: String] {
+        var values: [String: String] = [:]
+        guard let query = request.uri.query, !query.isEmpty else { return values }
+        guard let fields = FormEncoding.decode(Substring(query)) else {
+            throw Refusal(.badRequest, "the query string has a broken percent-escape")
+        }
+        for field in fields {
+            guard allowed.contains(field.name) else { throw Refusal(.badRequest, "unknown parameter '\(field.name)'") }
+            guard values[field.name] == nil else { throw Refusal(.badRequest, "parameter '\(field.name)' given twice") }
+            values[field.name] = field.value
+        }
+        return values
+    }
 
     func records(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         log(context, "records")
-        var values: [String: String] = [:]
-        if let query = request.uri.query, !query.isEmpty {
-            guard let fields = FormEncoding.decode(Substring(query)) else {
-                throw Refusal(.badRequest, "the query string has a broken percent-escape")
-            }
-            for field in fields {
-                guard Self.recordParameters.contains(field.name) else {
-                    throw Refusal(.badRequest, "unknown parameter '\(field.name)'")
-                }
-                guard values[field.name] == nil else { throw Refusal(.badRequest, "parameter '\(field.name)' given twice") }
-                values[field.name] = field.value
-            }
-        }
-        if let decision = values["decision"], !["forward", "refuse"].contains(decision) {
-            throw Refusal(.badRequest, "decision is forward or refuse")
-        }
-        for bound in ["since", "until"] {
-            if let text = values[bound], !Self.isTimestamp(text) {
-                throw Refusal(.badRequest, "\(bound) is an RFC 3339 UTC time like 2026-11-25T00:00:00Z")
-            }
-        }
+        let values = try Self.parameters(request, allowed: AuditSearch.parameters.union(["after", "limit"]))
         var after: Int64 = -1
         if let text = values["after"] {
             guard let value = Int64(text), value >= -1 else { throw Refusal(.badRequest, "after is a sequence number") }
@@ -85,49 +85,24 @@ struct AuditRoutes: Sendable {
             }
             limit = value
         }
-        try policy.current.policy.checkSearch(partner: values["partner"], purpose: values["purpose"], caller: values["caller"])
-        let (start, count) = (after, limit)
-        let filter = LedgerFilter(
-            partner: values["partner"], purpose: values["purpose"], caller: values["caller"],
-            subjectKey: values["subject_key"], decision: values["decision"], since: values["since"],
-            until: values["until"])
-        let (note, entries) = try await read { log throws(LedgerError) in
-            (try await log.checkpoints().last?.note, try await log.query(filter, after: start, limit: count))
+        let search = try AuditSearch(values, policy: policy.current.policy)
+        let (note, page) = try await read { log throws(LedgerError) in
+            (try await log.latestCheckpoint()?.note, try await search.page(log, after: after, limit: limit))
         }
         var body: [UInt8] = Array(#"{"checkpoint":"#.utf8)
         if let note { JSONWriter.writeString(note, into: &body) } else { body += Array("null".utf8) }
         body += Array(#","records":["#.utf8)
-        for (offset, entry) in entries.enumerated() {
+        for (offset, entry) in page.entries.enumerated() {
             if offset > 0 { body.append(UInt8(ascii: ",")) }
             body += entry.encoded
         }
         body += Array(#"],"next_after":"#.utf8)
-        body += Array((entries.count == limit ? entries.last.map { String($0.sequence) } ?? "null" : "null").utf8)
+        body += Array((page.next.map { String($0) } ?? "null").utf8)
         body.append(UInt8(ascii: "}"))
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    /// `YYYY-MM-DDThh:mm:ss[.fff]Z`: compared as text against the ledger's own timestamps, which have this form.
-    static func isTimestamp(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 20 || bytes.count == 24, bytes.last == UInt8(ascii: "Z") else { return false }
-        let pattern = Array("dddd-dd-ddTdd:dd:dd".utf8)
-        for (index, expected) in pattern.enumerated() {
-            let byte = bytes[index]
-            if expected == UInt8(ascii: "d") {
-                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return false }
-            } else if byte != expected {
-                return false
-            }
-        }
-        if bytes.count == 24 {
-            guard bytes[19] == UInt8(ascii: "."), bytes[20..<23].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
-            else { return false }
-        }
-        return true
-    }
-
-    private func read<T: Sendable>(_ body: (any LedgerLog) async throws(LedgerError) -> T) async throws(Refusal) -> T {
+    func read<T: Sendable>(_ body: (any LedgerLog) async throws(LedgerError) -> T) async throws(Refusal) -> T {
         do {
             return try await body(ledger)
         } catch where error.code == .notFound {

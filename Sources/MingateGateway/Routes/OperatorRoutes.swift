@@ -7,18 +7,24 @@ import NIOCore
 /// description of the gateway's own API.
 ///
 /// - `GET /healthz`: the process answers.
-/// - `GET /readyz`: 200 when the ledger can be written, else 503 `ledger_unavailable`.
+/// - `GET /readyz`: 200 when the ledger can be written (and, on PostgreSQL, its key has been checked), else 503
+///   `ledger_unavailable`.
 /// - `GET /metrics`: Prometheus text format (here, or on `metrics.listen` when that is configured).
 /// - `GET /openapi.yaml`: the OpenAPI 3.1 document of `/audit`, `/admin` and these routes.
 struct OperatorRoutes: Sendable {
     let ledger: LedgerWriter
     let connections: ConnectionCounter
     let metrics: GatewayMetrics
+    /// PostgreSQL only: partner, admin and audit calls wait for it, so the gateway is not ready before it passes.
+    var keyGuard: LedgerKeyGuard? = nil
 
     func add(to router: Router<GatewayRequestContext>, metrics withMetrics: Bool) {
         router.get("healthz") { _, _ in Response.text("ok\n") }
         router.get("readyz") { _, _ -> Response in
             guard ledger.isHealthy else { throw Refusal(.ledgerUnavailable, "the ledger cannot be written now") }
+            if let keyGuard, !keyGuard.isVerified {
+                throw Refusal(.ledgerUnavailable, "the ledger key has not been checked against the ledger yet")
+            }
             return Response.text("ready\n")
         }
         router.get("openapi.yaml") { _, _ in

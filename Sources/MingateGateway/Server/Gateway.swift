@@ -81,7 +81,7 @@ public struct Gateway: Sendable {
         let counter = ConnectionCounter()
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: ErrorBodyMiddleware())
-        let operations = OperatorRoutes(ledger: ledger, connections: counter, metrics: metrics)
+        let operations = OperatorRoutes(ledger: ledger, connections: counter, metrics: metrics, keyGuard: keyGuard)
         operations.add(to: router, metrics: configuration.metricsListen == nil)
 
         let partnerCall = PartnerCall(policy: holder, consents: consents, pipeline: pipeline)
@@ -107,7 +107,10 @@ public struct Gateway: Sendable {
                 audience: "auditor",
                 candidates: { holder.current.policy.auditors }, digest: { $0.tokenDigest },
                 assign: { $0.auditor = $1 }))
-        AuditRoutes(ledger: log, policy: holder).add(to: audit)
+        // A person's report hashes their id with the ledger key: on a wrong key it would be empty, so wait for the check.
+        if let keyGuard { audit.add(middleware: keyGuard) }
+        AuditRoutes(ledger: log, writer: ledger, policy: holder, consents: consents).add(to: audit)
+        ConsoleRoutes().add(to: router)
 
         let adminDigest = configuration.adminToken.map { KeyedDigests.tokenDigest($0) }
         let admin = router.group("admin").add(

@@ -88,6 +88,10 @@ public final class BlockingLedgerLog: LedgerLog {
         try await read { store throws(LedgerError) in try store.checkpoints() }
     }
 
+    public func latestCheckpoint() async throws(LedgerError) -> StoredCheckpoint? {
+        try await read { store throws(LedgerError) in try store.latestCheckpoint() }
+    }
+
     public func query(_ filter: LedgerFilter, after: Int64, limit: Int) async throws(LedgerError) -> [LedgerEntry] {
         try await read { store throws(LedgerError) in try store.query(filter, after: after, limit: limit) }
     }

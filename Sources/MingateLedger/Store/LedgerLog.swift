@@ -24,6 +24,8 @@ public protocol LedgerLog: Sendable {
     /// Housekeeping when idle (SQLite: fold the WAL into the database file).
     func maintain() async throws(LedgerError)
     func checkpoints() async throws(LedgerError) -> [(size: Int, note: String)]
+    /// The largest stored checkpoint and when it was stored.
+    func latestCheckpoint() async throws(LedgerError) -> StoredCheckpoint?
     func query(_ filter: LedgerFilter, after: Int64, limit: Int) async throws(LedgerError) -> [LedgerEntry]
     func entries(in range: Range<Int64>) async throws(LedgerError) -> [LedgerEntry]
 }

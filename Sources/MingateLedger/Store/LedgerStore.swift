@@ -16,6 +16,8 @@ public protocol LedgerStore: AnyObject {
     func appendCheckpoint(_ checkpoint: Checkpoint, note: String, at time: Date) throws(LedgerError)
     /// Every stored checkpoint note, smallest tree first.
     func checkpoints() throws(LedgerError) -> [(size: Int, note: String)]
+    /// The largest stored checkpoint and when it was stored.
+    func latestCheckpoint() throws(LedgerError) -> StoredCheckpoint?
     /// Disclosure entries matching `filter`, oldest first, after sequence `after`, at most `limit`.
     func query(_ filter: LedgerFilter, after: Int64, limit: Int) throws(LedgerError) -> [LedgerEntry]
     /// Housekeeping the writer runs when idle (SQLite: fold the WAL back into the database file).
@@ -24,6 +26,19 @@ public protocol LedgerStore: AnyObject {
 
 extension LedgerStore {
     public func maintain() throws(LedgerError) {}
+}
+
+/// A signed checkpoint as stored: its tree size, its note and the RFC 3339 time it was stored.
+public struct StoredCheckpoint: Sendable, Equatable {
+    public let size: Int
+    public let note: String
+    public let createdAt: String
+
+    public init(size: Int, note: String, createdAt: String) {
+        self.size = size
+        self.note = note
+        self.createdAt = createdAt
+    }
 }
 
 /// What an auditor searches by. Every field is optional; set fields must all match.
@@ -36,13 +51,16 @@ public struct LedgerFilter: Sendable, Equatable {
     /// RFC 3339 UTC bounds on the commit time, `since` inclusive, `until` exclusive.
     public var since: String?
     public var until: String?
+    /// One request's entries: its decision and, when `includeOutcomes`, its outcome.
+    public var requestID: String?
     /// Include outcome entries (by default only decisions).
     public var includeOutcomes: Bool = false
 
     public init(
         partner: String? = nil, purpose: String? = nil, caller: String? = nil, subjectKey: String? = nil,
-        decision: String? = nil, since: String? = nil, until: String? = nil
+        decision: String? = nil, since: String? = nil, until: String? = nil, requestID: String? = nil
     ) {
+        self.requestID = requestID
         self.partner = partner
         self.purpose = purpose
         self.caller = caller

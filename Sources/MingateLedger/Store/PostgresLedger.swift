@@ -191,6 +191,17 @@ public final class PostgresLedger: LedgerLog, Service {
         }
     }
 
+    public func latestCheckpoint() async throws(LedgerError) -> StoredCheckpoint? {
+        let (origin, logger) = (location.origin, self.logger)
+        return try await leased("cannot read the checkpoints") { connection in
+            let rows = try await connection.query(PostgresLedgerStore.latestCheckpointSQL(origin: origin), logger: logger)
+            for try await (size, note, createdAt) in rows.decode((Int64, String, String).self) {
+                return StoredCheckpoint(size: Int(size), note: note, createdAt: createdAt)
+            }
+            return nil
+        }
+    }
+
     public func checkpoints() async throws(LedgerError) -> [(size: Int, note: String)] {
         let (origin, logger) = (location.origin, self.logger)
         return try await leased("cannot read the checkpoints") { connection in

@@ -32,6 +32,7 @@ public final class PostgresLedgerStore: LedgerStore {
         """,
         "CREATE INDEX IF NOT EXISTS ledger_entries_partner ON ledger_entries(origin, partner, purpose)",
         "CREATE INDEX IF NOT EXISTS ledger_entries_subject ON ledger_entries(origin, subject_key)",
+        "CREATE INDEX IF NOT EXISTS ledger_entries_request ON ledger_entries(origin, request_id)",
         """
         CREATE TABLE IF NOT EXISTS ledger_checkpoints (
             origin TEXT NOT NULL, tree_size BIGINT NOT NULL, root BYTEA NOT NULL, note TEXT NOT NULL,
@@ -214,6 +215,22 @@ public final class PostgresLedgerStore: LedgerStore {
         }
     }
 
+    public func latestCheckpoint() throws(LedgerError) -> StoredCheckpoint? {
+        try withConnection("cannot read the checkpoints") { connection in
+            let rows = try connection.query(
+                Self.latestCheckpointSQL(origin: location.origin), logger: logger
+            ).waitAtMost(Self.statementTimeout)
+            return try rows.first.map { row in
+                let (size, note, createdAt) = try row.decode((Int64, String, String).self)
+                return StoredCheckpoint(size: Int(size), note: note, createdAt: createdAt)
+            }
+        }
+    }
+
+    static func latestCheckpointSQL(origin: String) -> PostgresQuery {
+        "SELECT tree_size, note, created_at FROM ledger_checkpoints WHERE origin = \(origin) ORDER BY tree_size DESC LIMIT 1"
+    }
+
     public func checkpoints() throws(LedgerError) -> [(size: Int, note: String)] {
         try withConnection("cannot read the checkpoints") { connection in
             let rows = try connection.query(
@@ -280,7 +297,7 @@ public final class PostgresLedgerStore: LedgerStore {
         if !filter.includeOutcomes { conditions.append("kind = 'disclosure'") }
         for (column, value) in [
             ("partner", filter.partner), ("purpose", filter.purpose), ("caller", filter.caller),
-            ("subject_key", filter.subjectKey), ("decision", filter.decision),
+            ("subject_key", filter.subjectKey), ("decision", filter.decision), ("request_id", filter.requestID),
         ] {
             if let value {
                 bindings.append(value)

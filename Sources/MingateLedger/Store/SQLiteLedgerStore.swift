@@ -24,6 +24,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         );
         CREATE INDEX IF NOT EXISTS ledger_entries_partner ON ledger_entries(partner, purpose);
         CREATE INDEX IF NOT EXISTS ledger_entries_subject ON ledger_entries(subject_key);
+        CREATE INDEX IF NOT EXISTS ledger_entries_request ON ledger_entries(request_id);
         CREATE TRIGGER IF NOT EXISTS ledger_entries_no_update BEFORE UPDATE ON ledger_entries
             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
         CREATE TRIGGER IF NOT EXISTS ledger_entries_no_delete BEFORE DELETE ON ledger_entries
@@ -109,6 +110,13 @@ public final class SQLiteLedgerStore: LedgerStore {
         _ = try insert.step()
     }
 
+    public func latestCheckpoint() throws(LedgerError) -> StoredCheckpoint? {
+        let query = try database.prepare(
+            "SELECT tree_size, note, created_at FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1")
+        guard try query.step() else { return nil }
+        return StoredCheckpoint(size: Int(query.int64(0)), note: query.text(1) ?? "", createdAt: query.text(2) ?? "")
+    }
+
     public func checkpoints() throws(LedgerError) -> [(size: Int, note: String)] {
         let query = try database.prepare("SELECT tree_size, note FROM ledger_checkpoints ORDER BY tree_size")
         var out: [(Int, String)] = []
@@ -122,7 +130,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         if !filter.includeOutcomes { conditions.append("kind = 'disclosure'") }
         for (column, value) in [
             ("partner", filter.partner), ("purpose", filter.purpose), ("caller", filter.caller),
-            ("subject_key", filter.subjectKey), ("decision", filter.decision),
+            ("subject_key", filter.subjectKey), ("decision", filter.decision), ("request_id", filter.requestID),
         ] {
             if let value {
                 conditions.append("\(column) = ?")

@@ -13,10 +13,24 @@ public struct ProcessingRecord: Sendable {
         public let sensitiveCategories: [String]
         public let retention: String
         public let erasure: String
+        /// The partner's routes this purpose may call, like `POST /v2/charge`.
+        public let routes: [String]
+        /// Everything that may leave for this purpose, sorted by where it sits: `body $['a']`, `query NAME`,
+        /// `header NAME`, `form NAME`, `part NAME`; each with its category and the transform applied.
+        public let fields: [Field]
+    }
+
+    public struct Field: Sendable {
+        public let field: String
+        public let category: String
+        public let sensitive: Bool
+        public let transform: String
     }
 
     public let rows: [Row]
     public let policyVersion: String
+    /// Where the data stays without a transfer basis (`home_country` in policies/gateway.yaml).
+    public let homeCountry: String
 
     public init(_ policy: PolicySet) {
         var rows: [Row] = []
@@ -34,11 +48,18 @@ public struct ProcessingRecord: Sendable {
                         description: purpose.description, legalBasis: purpose.legalBasis.rawValue,
                         transferBasis: partner.country == policy.homeCountry ? "not a transfer (\(policy.homeCountry))" : purpose.transferBasis?.rawValue ?? "NONE",
                         categories: categories, sensitiveCategories: categories.filter { policy.categories[$0]?.sensitive == true },
-                        retention: purpose.retention ?? policy.defaultRetention, erasure: erasure))
+                        retention: purpose.retention ?? policy.defaultRetention, erasure: erasure,
+                        routes: purpose.routes.map(\.description),
+                        fields: PolicyDiff.fields(purpose).sorted { $0.key < $1.key }.map { field, rule in
+                            Field(
+                                field: field, category: rule.category, sensitive: policy.categories[rule.category]?.sensitive == true,
+                                transform: rule.transform)
+                        }))
             }
         }
         self.rows = rows
         self.policyVersion = policy.version
+        self.homeCountry = policy.homeCountry
     }
 
     public var markdown: String {
@@ -62,5 +83,28 @@ public struct ProcessingRecord: Sendable {
                 .map(CSV.field).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The same rows as JSON, for the auditors' console (`GET /audit/policy`).
+    public var json: JSONValue {
+        func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
+        return .object(JSONObject([
+            ("policy_version", .string(policyVersion)), ("home_country", .string(homeCountry)),
+            ("purposes", .array(rows.map { row in
+                .object(JSONObject([
+                    ("partner", .string(row.partner)), ("recipient", .string(row.recipient)), ("country", .string(row.country)),
+                    ("purpose", .string(row.purpose)), ("description", .string(row.description)),
+                    ("legal_basis", .string(row.legalBasis)), ("transfer_basis", .string(row.transferBasis)),
+                    ("categories", strings(row.categories)), ("sensitive_categories", strings(row.sensitiveCategories)),
+                    ("retention", .string(row.retention)), ("erasure", .string(row.erasure)), ("routes", strings(row.routes)),
+                    ("fields", .array(row.fields.map { field in
+                        .object(JSONObject([
+                            ("field", .string(field.field)), ("category", .string(field.category)),
+                            ("sensitive", .bool(field.sensitive)), ("transform", .string(field.transform)),
+                        ]))
+                    })),
+                ]))
+            })),
+        ]))
     }
 }

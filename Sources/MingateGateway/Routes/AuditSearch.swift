@@ -1,0 +1,88 @@
+import MingateLedger
+import MingatePolicy
+
+/// One search of the ledger as the auditor asks for it: the filter the stores index, plus the refusal reason, which
+/// only the record itself holds and so is matched here, page by page. `GET /audit/records`, the overview, the
+/// console and the access report all read through `page`, so no view can disagree with a search.
+struct AuditSearch: Sendable {
+    var filter = LedgerFilter()
+    /// `allowed` or a refusal code.
+    var reason: String?
+
+    /// How many records one page may look at to find `limit` with the asked reason before it answers with fewer
+    /// and a `next_after` to go on from (so a rare reason over a large ledger is paged, never a timeout).
+    static let scanPerPage = 20_000
+
+    /// The search's parameters, as `/audit/records` takes them (minus paging), checked strictly.
+    static let parameters: Set<String> = [
+        "partner", "purpose", "caller", "subject_key", "decision", "reason", "request_id", "since", "until",
+    ]
+
+    init(filter: LedgerFilter = LedgerFilter(), reason: String? = nil) {
+        self.filter = filter
+        self.reason = reason
+    }
+
+    /// Reads the search from checked parameter values; names are checked against the running policy, a reason against
+    /// the refusal codes, times against RFC 3339 UTC.
+    init(_ values: [String: String], policy: PolicySet) throws(Refusal) {
+        if let decision = values["decision"], !["forward", "refuse"].contains(decision) {
+            throw Refusal(.badRequest, "decision is forward or refuse")
+        }
+        for bound in ["since", "until"] {
+            if let text = values[bound], LedgerEncoding.date(text) == nil {
+                throw Refusal(.badRequest, "\(bound) is an RFC 3339 UTC time like 2026-11-25T00:00:00Z")
+            }
+        }
+        if let reason = values["reason"], reason != "allowed", Refusal.Code(rawValue: reason) == nil {
+            throw Refusal(.badRequest, "reason '\(reason)' is neither 'allowed' nor a refusal code (README, \"Error codes\")")
+        }
+        if let key = values["subject_key"], key.utf8.count != 64 || !key.utf8.allSatisfy({ Self.isHex($0) }) {
+            throw Refusal(.badRequest, "subject_key is 64 lowercase hex digits (a keyed hash, never the id itself)")
+        }
+        try policy.checkSearch(partner: values["partner"], purpose: values["purpose"], caller: values["caller"])
+        filter = LedgerFilter(
+            partner: values["partner"], purpose: values["purpose"], caller: values["caller"],
+            subjectKey: values["subject_key"], decision: values["decision"], since: values["since"], until: values["until"],
+            requestID: values["request_id"])
+        // One request's entries include its outcome, so a record can be read with what became of it.
+        filter.includeOutcomes = values["request_id"] != nil
+        reason = values["reason"]
+        if let reason {
+            // The reason decides the decision: narrow the indexed query before matching the records.
+            let decision = reason == "allowed" ? "forward" : "refuse"
+            if let asked = filter.decision, asked != decision {
+                throw Refusal(.badRequest, "reason '\(reason)' is only on \(decision) decisions, not decision=\(asked)")
+            }
+            filter.decision = decision
+        }
+    }
+
+    static func isHex(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+    }
+
+    /// Up to `limit` matching entries after sequence `after`, oldest first, and where the next page starts (nil at
+    /// the end). With a reason, looks at no more than `scanPerPage` records before answering.
+    func page(_ log: any LedgerLog, after: Int64, limit: Int) async throws(LedgerError) -> (entries: [LedgerEntry], next: Int64?) {
+        guard let reason else {
+            let entries = try await log.query(filter, after: after, limit: limit)
+            return (entries, entries.count == limit ? entries.last?.sequence : nil)
+        }
+        var found: [LedgerEntry] = []
+        var cursor = after
+        var scanned = 0
+        while true {
+            let batch = try await log.query(filter, after: cursor, limit: 1000)
+            for entry in batch {
+                cursor = entry.sequence
+                guard entry.document?["reason"]?.stringValue == reason else { continue }
+                found.append(entry)
+                if found.count == limit { return (found, entry.sequence) }
+            }
+            scanned += batch.count
+            if batch.count < 1000 { return (found, nil) }
+            if scanned >= Self.scanPerPage { return (found, cursor) }
+        }
+    }
+}
