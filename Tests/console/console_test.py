@@ -177,8 +177,13 @@ class Console:
 
     def shot(self, name, selector=None):
         os.makedirs(SCREENSHOTS, exist_ok=True)
-        height = self.driver.execute_script("return Math.min(document.body.scrollHeight + 20, 4000)")
-        self.driver.set_window_size(1280, max(height, 700))
+        # The window's outer size includes the browser's own frame: grow it until the whole page fits.
+        for _ in range(3):
+            inner, page = self.driver.execute_script("return [window.innerHeight, document.documentElement.scrollHeight]")
+            if inner >= min(page, 4000):
+                break
+            outer = self.driver.get_window_size()["height"]
+            self.driver.set_window_size(1280, min(outer + page - inner + 10, 4100))
         self.driver.execute_script("window.scrollTo(0, 0)")
         time.sleep(0.2)
         path = os.path.join(SCREENSHOTS, name + ".png")
