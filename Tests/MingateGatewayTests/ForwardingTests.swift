@@ -169,7 +169,7 @@ import Testing
     }
 
     @Test func partnerErrorsBecome502And504AndAreRecorded() async throws {
-        try await GatewayHarness.with(partnerDelay: .seconds(3)) { harness in
+        try await GatewayHarness.with(partnerDelay: .seconds(7)) { harness in
             let slow = try await harness.postJSON("/p/testpartner/transforms/v1/transforms", #"{"dob":"1990-01-01"}"#, token: GatewayHarness.testerToken)
             #expect(slow.status == 504)
             #expect(slow.errorCode == "partner_timeout")

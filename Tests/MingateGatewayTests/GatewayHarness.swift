@@ -50,7 +50,7 @@ struct GatewayHarness {
         legal_entity: PT Mitra Uji
         country: ID
         base_url: https://partner.invalid
-        timeouts: { connect_ms: 1000, request_ms: 1500 }
+        timeouts: { connect_ms: 1000, request_ms: 5000 }
         credentials: { header: X-Api-Key, secret: env:TESTPARTNER_KEY }
         erasure: { endpoint: { method: POST, path: /erase } }
         purposes:
