@@ -18,22 +18,19 @@ import Testing
 
             let all = try await harness.send("GET", "/audit/records", token: GatewayHarness.auditorToken)
             #expect(all.status == 200)
-            guard case .array(let records)? = all.json?["records"] else {
-                Issue.record("no records array")
-                return
-            }
+            let records = try #require(all.json?["records"]?.arrayValue)
             #expect(records.count == 3, "three decisions; outcomes and the counted anonymous refusal are not listed")
             #expect(all.json?["checkpoint"]?.stringValue?.hasPrefix("test.mingate/ledger\n") == true)
 
             let refused = try await harness.send("GET", "/audit/records?partner=midtrans&decision=refuse", token: GatewayHarness.auditorToken)
-            guard case .array(let refusedRecords)? = refused.json?["records"] else { return }
+            let refusedRecords = try #require(refused.json?["records"]?.arrayValue)
             #expect(refusedRecords.map { $0["reason"]?.stringValue } == ["caller_not_allowed"])
 
             let page = try await harness.send("GET", "/audit/records?limit=1", token: GatewayHarness.auditorToken)
             let next = try #require(page.json?["next_after"])
             #expect(next == .number(JSONNumber(0)))
             let second = try await harness.send("GET", "/audit/records?limit=1&after=0", token: GatewayHarness.auditorToken)
-            guard case .array(let secondRecords)? = second.json?["records"] else { return }
+            let secondRecords = try #require(second.json?["records"]?.arrayValue)
             #expect(secondRecords.first?["seq"] != .number(JSONNumber(0)))
 
             let proof = try await harness.send("GET", "/audit/proof/0", token: GatewayHarness.auditorToken)

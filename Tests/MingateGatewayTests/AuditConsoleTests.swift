@@ -20,8 +20,7 @@ import Testing
             func records(_ query: String) async throws -> [JSONValue] {
                 let answer = try await harness.send("GET", "/audit/records?" + query, token: Self.auditor)
                 #expect(answer.status == 200, "\(query): \(answer.status) \(String(decoding: answer.body, as: UTF8.self))")
-                guard case .array(let records)? = answer.json?["records"] else { return [] }
-                return records
+                return try #require(answer.json?["records"]?.arrayValue, "\(query)")
             }
             #expect(try await records("reason=caller_not_allowed").map { $0["caller"]?.stringValue } == ["fulfilment-service"])
             #expect(try await records("reason=duplicate_key").count == 1)
@@ -60,18 +59,15 @@ import Testing
             #expect(overview["refused"] == .number(JSONNumber(1)))
             #expect(overview["complete"] == .bool(true))
             #expect(overview["bucket"]?.stringValue == "day")
-            guard case .array(let buckets)? = overview["buckets"], case .array(let partners)? = overview["by_partner"],
-                case .array(let reasons)? = overview["refusals_by_reason"], case .array(let callers)? = overview["withheld_by_caller"],
-                case .array(let categories)? = overview["by_category"]
-            else {
-                Issue.record("overview shape: \(String(decoding: answer.body, as: UTF8.self).prefix(400))")
-                return
-            }
+            let buckets = try #require(overview["buckets"]?.arrayValue)
+            let partners = try #require(overview["by_partner"]?.arrayValue)
+            let reasons = try #require(overview["refusals_by_reason"]?.arrayValue)
+            let callers = try #require(overview["withheld_by_caller"]?.arrayValue)
+            let categories = try #require(overview["by_category"]?.arrayValue)
             #expect(buckets.count == 14 || buckets.count == 15, "14 days by day: \(buckets.count)")
             #expect(partners.first?["partner"]?.stringValue == "midtrans")
-            if case .array(let counts)? = partners.first?["counts"] {
-                #expect(counts.last == .number(JSONNumber(2)), "today's bucket holds both")
-            }
+            let counts = try #require(partners.first?["counts"]?.arrayValue)
+            #expect(counts.last == .number(JSONNumber(2)), "today's bucket holds both")
             #expect(reasons.map { $0["reason"]?.stringValue } == ["caller_not_allowed"])
             #expect(categories.contains { $0["category"]?.stringValue == "transaction.order_id" && $0["records"] == .number(JSONNumber(2)) })
             let checkout = try #require(callers.first { $0["caller"]?.stringValue == "checkout-service" })
@@ -106,7 +102,7 @@ import Testing
                 #expect(answer.status == 400, "\(bad)")
             }
             let hourly = try await harness.send("GET", "/audit/overview?bucket=hour", token: Self.auditor)
-            guard case .array(let hours)? = hourly.json?["buckets"] else { return }
+            let hours = try #require(hourly.json?["buckets"]?.arrayValue)
             #expect(hours.count == 48 || hours.count == 49, "48 hours by hour: \(hours.count)")
         }
     }
@@ -117,13 +113,10 @@ import Testing
 
             let policy = try await harness.send("GET", "/audit/policy", token: Self.auditor)
             #expect(policy.status == 200)
-            guard case .array(let purposes)? = policy.json?["purposes"] else {
-                Issue.record("no purposes")
-                return
-            }
+            let purposes = try #require(policy.json?["purposes"]?.arrayValue)
             let payment = try #require(purposes.first { $0["partner"]?.stringValue == "midtrans" && $0["purpose"]?.stringValue == "payment" })
             #expect(payment["legal_basis"]?.stringValue == "contract")
-            guard case .array(let fields)? = payment["fields"] else { return }
+            let fields = try #require(payment["fields"]?.arrayValue)
             #expect(fields.contains { $0["field"]?.stringValue == "body $.transaction_details.order_id" && $0["transform"]?.stringValue == "keep" })
             #expect(policy.json?["home_country"]?.stringValue == "ID")
 
@@ -134,14 +127,11 @@ import Testing
             }
             let json = try await report(#"{"subject":"customer-8812","language":"en","format":"json","reference":"DSR-1"}"#)
             #expect(json.status == 200)
-            guard case .array(let recipients)? = json.json?["recipients"] else {
-                Issue.record("no recipients: \(String(decoding: json.body, as: UTF8.self).prefix(300))")
-                return
-            }
+            let recipients = try #require(json.json?["recipients"]?.arrayValue, "\(String(decoding: json.body, as: UTF8.self).prefix(300))")
             #expect(recipients.map { $0["partner"]?.stringValue } == ["midtrans"])
             #expect(json.json?["reference"]?.stringValue == "DSR-1")
             let nobody = try await report(#"{"subject":"customer-0000","format":"json"}"#)
-            guard case .array(let none)? = nobody.json?["recipients"] else { return }
+            let none = try #require(nobody.json?["recipients"]?.arrayValue)
             #expect(none.isEmpty)
             let html = try await report(#"{"subject":"customer-8812"}"#)
             #expect(html.status == 200)

@@ -21,10 +21,7 @@ import Testing
                 "POST", "/admin/subjects/erase", token: GatewayHarness.adminToken, headers: [("Content-Type", "application/json")],
                 body: Array(#"{"subject":"\#(GatewayHarness.subject)"}"#.utf8))
             #expect(erased.status == 200)
-            guard case .array(let partners)? = erased.json?["partners"] else {
-                Issue.record("no partners in \(String(decoding: erased.body, as: UTF8.self))")
-                return
-            }
+            let partners = try #require(erased.json?["partners"]?.arrayValue, "\(String(decoding: erased.body, as: UTF8.self))")
             let byPartner = Dictionary(uniqueKeysWithValues: partners.compactMap { p in p["partner"]?.stringValue.map { ($0, p["status"]?.stringValue ?? "") } })
             #expect(byPartner == ["midtrans": "notice_pending", "biteship": "sent", "verihubs": "sent"])
 
@@ -44,7 +41,7 @@ import Testing
 
             // The status is queryable.
             let status = try await harness.send("GET", "/admin/subjects/erasure?subject=\(GatewayHarness.subject)", token: GatewayHarness.adminToken)
-            guard case .array(let statuses)? = status.json?["erasures"] else { return }
+            let statuses = try #require(status.json?["erasures"]?.arrayValue)
             #expect(statuses.count == 3)
 
             // The DPO sends Midtrans's notice and records it; a notice can be marked sent once, and only a pending one.
@@ -59,10 +56,7 @@ import Testing
             #expect(try await markSent("biteship").status == 400, "biteship's endpoint took it: no notice to send")
             #expect(try await markSent("midtranz").json?["error"]?["code"]?.stringValue == "unknown_partner")
             let after = try await harness.send("GET", "/admin/subjects/erasure?subject=\(GatewayHarness.subject)", token: GatewayHarness.adminToken)
-            guard case .array(let current)? = after.json?["erasures"] else {
-                Issue.record("no erasures")
-                return
-            }
+            let current = try #require(after.json?["erasures"]?.arrayValue)
             #expect(current.first { $0["partner"]?.stringValue == "midtrans" }?["status"]?.stringValue == "notice_sent")
 
             // The access report lists what the ledger holds for this subject, grouped by recipient, and only that.

@@ -19,18 +19,15 @@ extension AuditRoutes {
             throw Refusal(.badRequest, "bucket is hour or day")
         }
         let now = Date()
-        let until = try values["until"].map { text throws(Refusal) in
+        func time(_ name: String) throws(Refusal) -> Date? {
+            guard let text = values[name] else { return nil }
             guard let date = LedgerEncoding.date(text) else {
-                throw Refusal(.badRequest, "until is an RFC 3339 UTC time like 2026-11-25T00:00:00Z")
+                throw Refusal(.badRequest, "\(name) is an RFC 3339 UTC time like 2026-11-25T00:00:00Z")
             }
             return date
-        } ?? now
-        let since = try values["since"].map { text throws(Refusal) in
-            guard let date = LedgerEncoding.date(text) else {
-                throw Refusal(.badRequest, "since is an RFC 3339 UTC time like 2026-11-25T00:00:00Z")
-            }
-            return date
-        } ?? until.addingTimeInterval(bucket == .hour ? -48 * 3600 : -14 * 86400)
+        }
+        let until = try time("until") ?? now
+        let since = try time("since") ?? until.addingTimeInterval(bucket == .hour ? -48 * 3600 : -14 * 86400)
         guard since < until else { throw Refusal(.badRequest, "since is before until") }
         let span = until.timeIntervalSince(since)
         guard span <= (bucket == .hour ? 14 * 86400 : 400 * 86400) else {
@@ -38,32 +35,21 @@ extension AuditRoutes {
         }
         let (sinceText, untilText) = (LedgerEncoding.timestamp(since), LedgerEncoding.timestamp(until))
         let policySet = policy.current.policy
-        var overview = LedgerOverview(
+        let empty = LedgerOverview(
             since: sinceText, until: untilText, bucket: bucket,
             sensitive: Set(policySet.categories.values.filter(\.sensitive).map(\.id)))
         let search = AuditSearch(filter: LedgerFilter(since: sinceText, until: untilText))
-        let limit = Self.overviewScanLimit
-        let (counted, complete, stored) = try await read { log throws(LedgerError) in
-            var counted = overview
-            var after: Int64 = -1
-            var complete = true
-            while true {
-                let page = try await search.page(log, after: after, limit: 1000)
-                for entry in page.entries { if let document = entry.document { counted.add(document) } }
-                guard let next = page.next else { break }
-                if counted.scanned >= limit {
-                    complete = false
-                    break
-                }
-                after = next
+        let (overview, complete, stored) = try await read { log throws(LedgerError) in
+            var overview = empty
+            let complete = try await search.each(log, limit: Self.overviewScanLimit) { entry in
+                if let document = entry.document { overview.add(document) }
             }
-            return (counted, complete, try await log.latestCheckpoint())
+            return (overview, complete, try await log.latestCheckpoint())
         }
-        overview = counted
         let status = writer.status
         var checkpoint: JSONValue = .null
         if let stored {
-            let signatures = Self.signatureNames(stored.note)
+            let signers = NoteVerifier.split(stored.note)?.signatures.map { String($0.name) } ?? []
             let origin = stored.note.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
             let age = LedgerEncoding.date(stored.createdAt).map { max(0, Int(now.timeIntervalSince($0).rounded(.down))) }
             checkpoint = .object(JSONObject([
@@ -71,7 +57,7 @@ extension AuditRoutes {
                 ("age_seconds", age.map { .number(JSONNumber($0)) } ?? .null), ("note", .string(stored.note)),
                 // Mingate has no witnesses configured yet: a cosignature here is another key's line, shown, not checked.
                 ("witnesses_configured", .number(JSONNumber(0))),
-                ("cosignatures", .array(signatures.filter { $0 != origin }.map { .string($0) })),
+                ("cosignatures", .array(signers.filter { $0 != origin }.map { .string($0) })),
             ]))
         }
         func counts(_ rows: [(String, JSONValue)]) -> JSONValue { .object(JSONObject(rows)) }
@@ -107,15 +93,6 @@ extension AuditRoutes {
             ])),
         ]))
         return Response.json(200, body)
-    }
-
-    /// The key names on a note's signature lines, in order.
-    static func signatureNames(_ note: String) -> [String] {
-        guard let split = note.range(of: "\n\n", options: .backwards) else { return [] }
-        return note[split.upperBound...].split(separator: "\n").compactMap { line in
-            guard line.hasPrefix("— ") else { return nil }
-            return line.dropFirst(2).split(separator: " ").first.map(String.init)
-        }
     }
 
     /// `GET /audit/policy`: what may leave for each partner and purpose, in what form, on what basis, to which country;
@@ -154,13 +131,8 @@ extension AuditRoutes {
         let search = AuditSearch(filter: LedgerFilter(subjectKey: subjectKey))
         let entries = try await read { log throws(LedgerError) in
             var entries: [LedgerEntry] = []
-            var after: Int64 = -1
-            while true {
-                let page = try await search.page(log, after: after, limit: 1000)
-                entries += page.entries
-                guard let next = page.next else { return entries }
-                after = next
-            }
+            _ = try await search.each(log) { entries.append($0) }
+            return entries
         }
         let history: [ConsentEvent]
         let erasures: [ErasureStatus]

@@ -85,4 +85,19 @@ struct AuditSearch: Sendable {
             if scanned >= Self.scanPerPage { return (found, cursor) }
         }
     }
+
+    /// Every matching entry, oldest first, page by page through `page`; stops after `limit` entries. Returns whether
+    /// it saw them all.
+    func each(_ log: any LedgerLog, limit: Int = .max, _ visit: (LedgerEntry) -> Void) async throws(LedgerError) -> Bool {
+        var after: Int64 = -1
+        var seen = 0
+        while true {
+            let page = try await page(log, after: after, limit: 1000)
+            for entry in page.entries { visit(entry) }
+            seen += page.entries.count
+            guard let next = page.next else { return true }
+            if seen >= limit { return false }
+            after = next
+        }
+    }
 }

@@ -4,20 +4,7 @@ extension AccessReport {
     /// The report as a page the person can read and the DPO can print: self-contained, no script, no external file.
     public var html: String {
         let text = self.text
-        func e(_ value: String) -> String {
-            var out = ""
-            out.reserveCapacity(value.utf8.count)
-            for character in value {
-                switch character {
-                case "&": out += "&amp;"
-                case "<": out += "&lt;"
-                case ">": out += "&gt;"
-                case "\"": out += "&quot;"
-                default: out.append(character)
-                }
-            }
-            return out
-        }
+        let e = Markup.escape
         let t = text.t
         var out = """
             <!doctype html>

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The overview's charts as SVG drawn by the server: no chart library in the console, and the picture is made from
-/// the same counts the JSON carries. Every label is escaped; the SVG has a `<title>` and `<desc>` for screen readers.
+/// the same counts the JSON carries. Every label is escaped (`Markup`); the SVG has a `<title>` and `<desc>` for screen readers.
 public enum OverviewCharts {
     static let palette = ["#2f6690", "#d1495b", "#edae49", "#00798c", "#6a4c93", "#3a7d44", "#8d6a9f", "#9c6644"]
     static let other = "#a0a0a0"
@@ -29,18 +29,18 @@ public enum OverviewCharts {
                 let barHeight = plotHeight * Double(row.counts[index]) / Double(maximum)
                 y -= barHeight
                 let colour = row.partner == "other" ? other : palette[offset % palette.count]
-                svg += "<rect x=\"\(f(left + Double(index) * slot + slot * 0.1))\" y=\"\(f(y))\" width=\"\(f(max(slot * 0.8, 1)))\" height=\"\(f(barHeight))\" fill=\"\(colour)\"><title>\(escape(row.partner)) \(escape(label(overview.buckets[index], overview.bucket))): \(row.counts[index])</title></rect>"
+                svg += "<rect x=\"\(f(left + Double(index) * slot + slot * 0.1))\" y=\"\(f(y))\" width=\"\(f(max(slot * 0.8, 1)))\" height=\"\(f(barHeight))\" fill=\"\(colour)\"><title>\(Markup.escape(row.partner)) \(Markup.escape(label(overview.buckets[index], overview.bucket))): \(row.counts[index])</title></rect>"
             }
         }
         let every = max(1, Int((Double(overview.buckets.count) / 10).rounded(.up)))
         for (index, bucket) in overview.buckets.enumerated() where index % every == 0 {
-            svg += "<text x=\"\(f(left + (Double(index) + 0.5) * slot))\" y=\"\(f(top + plotHeight + 16))\" text-anchor=\"middle\" class=\"tick\">\(escape(label(bucket, overview.bucket)))</text>"
+            svg += "<text x=\"\(f(left + (Double(index) + 0.5) * slot))\" y=\"\(f(top + plotHeight + 16))\" text-anchor=\"middle\" class=\"tick\">\(Markup.escape(label(bucket, overview.bucket)))</text>"
         }
         for (offset, row) in series.enumerated() {
             let y = top + 8 + Double(offset) * 20
             let colour = row.partner == "other" ? other : palette[offset % palette.count]
             svg += "<rect x=\"\(f(width - 140))\" y=\"\(f(y - 9))\" width=\"12\" height=\"12\" fill=\"\(colour)\"/>"
-            svg += "<text x=\"\(f(width - 122))\" y=\"\(f(y + 1))\" class=\"legend\">\(escape(row.partner)) (\(row.counts.reduce(0, +)))</text>"
+            svg += "<text x=\"\(f(width - 122))\" y=\"\(f(y + 1))\" class=\"legend\">\(Markup.escape(row.partner)) (\(row.counts.reduce(0, +)))</text>"
         }
         if series.isEmpty {
             svg += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(top + plotHeight / 2))\" text-anchor=\"middle\" class=\"empty\">no disclosures in this period</text>"
@@ -85,17 +85,17 @@ public enum OverviewCharts {
         for (index, row) in rows.enumerated() {
             let y = 8 + Double(index) * rowHeight
             let barWidth = scale > 0 ? plotWidth * row.value / scale : 0
-            svg += "<text x=\"\(f(left - 8))\" y=\"\(f(y + 15))\" text-anchor=\"end\" class=\"\(row.marked ? "label marked" : "label")\">\(escape(row.label))</text>"
-            svg += "<rect x=\"\(f(left))\" y=\"\(f(y + 3))\" width=\"\(f(max(barWidth, row.value > 0 ? 2 : 0)))\" height=\"16\" fill=\"\(row.marked ? palette[1] : palette[0])\"><title>\(escape(row.label)): \(escape(row.text))</title></rect>"
-            svg += "<text x=\"\(f(left + barWidth + 6))\" y=\"\(f(y + 15))\" class=\"value\">\(escape(row.text))</text>"
+            svg += "<text x=\"\(f(left - 8))\" y=\"\(f(y + 15))\" text-anchor=\"end\" class=\"\(row.marked ? "label marked" : "label")\">\(Markup.escape(row.label))</text>"
+            svg += "<rect x=\"\(f(left))\" y=\"\(f(y + 3))\" width=\"\(f(max(barWidth, row.value > 0 ? 2 : 0)))\" height=\"16\" fill=\"\(row.marked ? palette[1] : palette[0])\"><title>\(Markup.escape(row.label)): \(Markup.escape(row.text))</title></rect>"
+            svg += "<text x=\"\(f(left + barWidth + 6))\" y=\"\(f(y + 15))\" class=\"value\">\(Markup.escape(row.text))</text>"
         }
-        if rows.isEmpty { svg += "<text x=\"\(f(width / 2))\" y=\"28\" text-anchor=\"middle\" class=\"empty\">\(escape(empty))</text>" }
+        if rows.isEmpty { svg += "<text x=\"\(f(width / 2))\" y=\"28\" text-anchor=\"middle\" class=\"empty\">\(Markup.escape(empty))</text>" }
         return svg + "</svg>"
     }
 
     static func header(_ width: Double, _ height: Double, _ title: String, _ description: String) -> String {
         """
-        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(f(width)) \(f(height))" width="\(f(width))" height="\(f(height))" role="img" class="chart"><title>\(escape(title))</title><desc>\(escape(description))</desc><style>text{font:12px system-ui,sans-serif;fill:#222}.tick{font-size:11px;fill:#555}.marked{fill:#b3261e;font-weight:600}.empty{fill:#777;font-style:italic}</style>
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(f(width)) \(f(height))" width="\(f(width))" height="\(f(height))" role="img" class="chart"><title>\(Markup.escape(title))</title><desc>\(Markup.escape(description))</desc><style>text{font:12px system-ui,sans-serif;fill:#222}.tick{font-size:11px;fill:#555}.marked{fill:#b3261e;font-weight:600}.empty{fill:#777;font-style:italic}</style>
         """
     }
 
@@ -127,18 +127,4 @@ public enum OverviewCharts {
     }
 
     static func f(_ value: Double) -> String { String(format: "%.1f", value) }
-
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
 }

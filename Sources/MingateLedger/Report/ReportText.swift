@@ -147,32 +147,15 @@ struct ReportText: Sendable {
     /// `2026-11-25T07:05:12.123Z` as `25 November 2026 pukul 14.05 WIB` / `25 November 2026, 14:05 WIB`. The
     /// ledger's times are UTC; the person reads Western Indonesia Time (UTC+7).
     func date(_ iso: String) -> String {
-        let bytes = Array(iso.utf8)
-        guard bytes.count >= 17 else { return iso }
-        func number(_ range: Range<Int>) -> Int? { Int(String(decoding: bytes[range], as: UTF8.self)) }
-        guard var year = number(0..<4), var month = number(5..<7), var day = number(8..<10), var hour = number(11..<13),
-            let minute = number(14..<16), (1...12).contains(month)
-        else { return iso }
-        hour += 7
-        if hour >= 24 {
-            hour -= 24
-            day += 1
-            let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-            let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-            if day > lengths[month - 1] {
-                day = 1
-                month += 1
-                if month > 12 {
-                    month = 1
-                    year += 1
-                }
-            }
-        }
-        let mm = minute < 10 ? "0\(minute)" : "\(minute)"
-        let hh = hour < 10 ? "0\(hour)" : "\(hour)"
+        guard let instant = LedgerEncoding.date(iso) else { return iso }
+        var seconds = time_t(instant.timeIntervalSince1970.rounded(.down)) + 7 * 3600
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let (day, month, year) = (Int(parts.tm_mday), Int(parts.tm_mon), Int(parts.tm_year) + 1900)
+        let hh = String(format: "%02d", parts.tm_hour), mm = String(format: "%02d", parts.tm_min)
         return language == .id
-            ? "\(day) \(Self.monthsID[month - 1]) \(year) pukul \(hh).\(mm) WIB"
-            : "\(day) \(Self.monthsEN[month - 1]) \(year), \(hh):\(mm) WIB"
+            ? "\(day) \(Self.monthsID[month]) \(year) pukul \(hh).\(mm) WIB"
+            : "\(day) \(Self.monthsEN[month]) \(year), \(hh):\(mm) WIB"
     }
 
     /// The date only, for a range of disclosures.

@@ -92,17 +92,26 @@ public struct NoteVerifier: Sendable {
 
     /// The note's text when one of its signatures is this key's and verifies; nil otherwise.
     public func verify(_ note: String) -> String? {
-        guard let split = note.range(of: "\n\n", options: .backwards) else { return nil }
-        let text = String(note[..<split.lowerBound]) + "\n"
-        for line in note[split.upperBound...].split(separator: "\n") {
-            guard line.hasPrefix("— ") else { return nil }
-            let fields = line.dropFirst(2).split(separator: " ")
-            guard fields.count == 2, fields[0] == name, let blob = Data(base64Encoded: String(fields[1])), blob.count == 68
-            else { continue }
+        guard let (text, signatures) = Self.split(note) else { return nil }
+        for signature in signatures {
+            guard signature.name == name, let blob = Data(base64Encoded: String(signature.blob)), blob.count == 68 else { continue }
             let hash = blob.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             guard hash == keyHash else { continue }
             if publicKey.isValidSignature(blob.dropFirst(4), for: Data(text.utf8)) { return text }
         }
         return nil
+    }
+
+    /// A note's text (ending in a newline) and its signature lines (`— NAME BASE64`), unverified; nil when the note
+    /// is not shaped like one (no blank line before the signatures, or a line there that is not a signature).
+    public static func split(_ note: String) -> (text: String, signatures: [(name: Substring, blob: Substring)])? {
+        guard let split = note.range(of: "\n\n", options: .backwards) else { return nil }
+        var signatures: [(name: Substring, blob: Substring)] = []
+        for line in note[split.upperBound...].split(separator: "\n") {
+            guard line.hasPrefix("— ") else { return nil }
+            let fields = line.dropFirst(2).split(separator: " ")
+            if fields.count == 2 { signatures.append((fields[0], fields[1])) }
+        }
+        return (String(note[..<split.lowerBound]) + "\n", signatures)
     }
 }

@@ -34,6 +34,12 @@ public enum JSONValue: Sendable {
         return nil
     }
 
+    /// The elements of an array value.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { return elements }
+        return nil
+    }
+
     public var isContainer: Bool {
         switch self {
         case .array, .object: true
