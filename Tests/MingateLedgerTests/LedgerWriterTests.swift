@@ -126,7 +126,7 @@ import Testing
     @Test func shutdownWithTheStoreFailingEndsWithinItsGrace() async throws {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let writer = LedgerWriter(store: try SQLiteLedgerStore(path: path), commitTimeout: .seconds(2))
+        let writer = LedgerWriter(store: try SQLiteLedgerStore(path: path), commitTimeout: .seconds(10))
         let started = try await writer.running { writer -> ContinuousClock.Instant in
             _ = try await writer.append(Self.disclosure(0))
             // Every insert fails from now on, as with a full disk.
