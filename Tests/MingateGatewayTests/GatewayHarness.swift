@@ -67,6 +67,8 @@ struct GatewayHarness {
             legal_basis: contract
             justification: "test"
             routes: [POST /v1/transforms, "GET /v1/items/{id}"]
+            path_params:
+              - { name: id, category: transaction.items }
             body:
               json:
                 - { path: "$.card", category: financial.card_number, transform: card }
@@ -79,6 +81,12 @@ struct GatewayHarness {
                 - { path: "$.items[*].sku", category: transaction.items }
             headers:
               - { name: Idempotency-Key, category: technical.idempotency_key }
+          lookup:
+            legal_basis: contract
+            routes: ["GET /v1/customers/{email}/orders/{order}"]
+            path_params:
+              - { name: email, category: contact.email, transform: pseudonym }
+              - { name: order, category: transaction.order_id }
           lawful-request:
             legal_basis: legal_obligation
             legal_request: true
@@ -149,7 +157,7 @@ struct GatewayHarness {
                     mayUse: ["verihubs": ["identity-verification"], "bankverify": ["account-verification"]]),
                 .init(
                     id: "tester", token: testerToken,
-                    mayUse: ["testpartner": ["form", "transforms", "lawful-request"], "testabroad": ["transfer"]]),
+                    mayUse: ["testpartner": ["form", "transforms", "lookup", "lawful-request"], "testabroad": ["transfer"]]),
             ]
             configuration.extraAuditors = [.init(id: "test-auditor", token: auditorToken)]
             let keyFile = directory.appendingPathComponent("ledger.key").path

@@ -176,6 +176,10 @@ import Testing
 /// client would produce.
 enum RawHTTP {
     static func exchange(port: Int, request: String) async throws -> String {
+        try await exchange(port: port, bytes: Array(request.utf8))
+    }
+
+    static func exchange(port: Int, bytes: [UInt8]) async throws -> String {
         let socket = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -183,14 +187,24 @@ enum RawHTTP {
                 }
             }
         return try await socket.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: request))
+            try await outbound.write(ByteBuffer(bytes: bytes))
             var text = ""
             let deadline = ContinuousClock.now + .seconds(2)
             for try await chunk in inbound {
                 text += String(buffer: chunk)
-                if ContinuousClock.now > deadline || text.contains("\r\n\r\n") { break }
+                if ContinuousClock.now > deadline || Self.complete(text) { break }
             }
             return text
         }
+    }
+
+    /// Whether a response's head and as much body as its Content-Length says have arrived.
+    static func complete(_ text: String) -> Bool {
+        guard let end = text.range(of: "\r\n\r\n") else { return false }
+        let head = text[..<end.lowerBound].lowercased()
+        guard let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+            let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+        else { return true }
+        return text[end.upperBound...].utf8.count >= length
     }
 }

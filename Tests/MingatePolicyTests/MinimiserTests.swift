@@ -34,6 +34,16 @@ import Testing
         (#"{"p":{"bank":"b","cvv":"1","card_pin":"2","inner":{"password":"x","ok":1}}}"#, ["$.p"], #"{"p":{"bank":"b","inner":{"ok":1}}}"#),
         (#"{"p":{"bank":"b","cvv":"1"}}"#, ["$.p.*"], #"{"p":{"bank":"b"}}"#),
         (#"{"otp":"1"}"#, ["$.otp"], #"{}"#),
+        // A container emptied only because its members were withheld is not sent.
+        (#"{"payment":{"cvv":"1"},"id":1}"#, ["$.payment.*", "$.id"], #"{"id":1}"#),
+        (#"{"payment":{"cvv":"1"},"id":1}"#, ["$.payment", "$.id"], #"{"id":1}"#),
+        (#"{"a":{"auth":{"pin":"1"},"c":2}}"#, ["$.a"], #"{"a":{"c":2}}"#),
+        (#"{"i":[{"pin":"1"},{"s":2}]}"#, ["$.i"], #"{"i":[{"s":2}]}"#),
+        // A container that was empty to begin with is kept as it is.
+        (#"{"a":{"tags":[]}}"#, ["$.a"], #"{"a":{"tags":[]}}"#),
+        // The root keeps its kind: an array that keeps nothing is sent as [].
+        (#"[{"pin":"1"}]"#, ["$[*]"], #"[]"#),
+        (#"[1,2]"#, ["$.x"], #"[]"#),
     ]
 
     @Test func keepSemantics() throws {
@@ -41,6 +51,12 @@ import Testing
             let (output, _, _) = try Self.minimise(document, paths.map { ($0, .keep) })
             #expect(output == expected, "\(paths) on \(document)")
         }
+    }
+
+    @Test func anEmptiedContainerIsNotRecordedAsDisclosed() throws {
+        let (_, disclosed, withheld) = try Self.minimise(#"{"payment":{"cvv":"1"},"id":1}"#, [("$.payment", .keep), ("$.id", .keep)])
+        #expect(disclosed == ["$['id']"])
+        #expect(withheld == ["$['payment']['cvv']"])
     }
 
     @Test func recordsDisclosedAndWithheldPaths() throws {

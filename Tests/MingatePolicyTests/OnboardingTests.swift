@@ -142,7 +142,11 @@ import Testing
         let scaffold = try PartnerScaffold(partner: "paystack", openAPI: spec, operationIDs: ["transaction_initialize", "transaction_verify"])
         #expect(scaffold.operations.map(\.id) == ["transaction_initialize", "transaction_verify"])
         let fields = scaffold.operations.flatMap(\.fields)
-        #expect(fields.count == 15)
+        #expect(fields.count == 16)
+        // A route's parameter always leaves with the route: listed allowed, with a TODO to check its category.
+        #expect(fields.contains { $0.kind == "path" && $0.name == "reference" })
+        #expect(scaffold.yaml.contains("path_params:"))
+        #expect(scaffold.yaml.contains("- { name: \"reference\", category: transaction.order_id }  # TODO check"))
         #expect(fields.contains(.init(kind: "body", name: "$.email", category: "contact.email", description: "Customer's email address")))
         #expect(fields.first { $0.name == "$.channels[*]" }?.category == "transaction.payment_method")
 
@@ -155,12 +159,13 @@ import Testing
         #expect(lint.errors.filter { $0.message.contains("TODO") }.count >= 4)
         #expect(lint.errors.contains { $0.message.contains("legal_entity: TODO") && $0.line != nil })
 
-        // With a country written, it loads and allows nothing.
+        // With a country written, it loads and allows nothing but the route's parameter.
         source.partnerFiles[source.partnerFiles.count - 1] = .init(
             path: "partners/paystack.yaml", text: scaffold.yaml.replacingOccurrences(of: "country:  # TODO", with: "country: ID  # TO-DO"))
         let before = try PolicyCompiler().compile(source)
         let purpose = try #require(before.partners["paystack"]?.purposes["TODO-purpose"])
         #expect(purpose.body.json?.isEmpty == true)
+        #expect(purpose.pathParameters.map(\.name) == ["reference"])
         #expect(purpose.routes.map(\.description) == ["POST /transaction/initialize", "GET /transaction/verify/{reference}"])
 
         // Turning one field on is a reviewed change that diff shows.

@@ -4,6 +4,7 @@ import Logging
 import MingateLedger
 import MingatePolicy
 import NIOCore
+import NIOHTTP1
 
 /// `…/p/{partner}/{purpose}/{partner path}`: one internal call to a partner, top to bottom. The caller is already
 /// identified (the group's `BearerAuthenticator` ran before anything was read); then:
@@ -34,6 +35,7 @@ struct PartnerCall: Sendable {
         let decision: Decision
         do throws(Refusal) {
             guard let caller else { throw Refusal(.unauthenticated, "the caller is not in the policy in force") }
+            try RequestFraming.check(hasHost: request.head.authority != nil, headers: headers)
             let placement = try enforcer.place(method: method, target: target)
             let granted = try enforcer.permit(placement, caller: caller, headers: headers)
             permit = granted
@@ -90,6 +92,11 @@ struct PartnerCall: Sendable {
             throw refusal
         } catch is RequestDeadlineExceeded {
             throw Refusal(.requestTimeout, "the request body did not arrive in time")
+        } catch is HTTPParserError where request.headers[.transferEncoding] != nil {
+            // The framing was checked to be plain `chunked`: what the parser stops at is a broken chunk.
+            throw Refusal(.malformedChunked, "the chunked body is malformed (chunk size, line ending or terminator)")
+        } catch is HTTPParserError {
+            throw Refusal(.malformedRequest, "the request body could not be parsed")
         } catch {
             throw Refusal(.badRequest, "the request body could not be read")
         }

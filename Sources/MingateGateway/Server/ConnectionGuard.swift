@@ -2,6 +2,8 @@ import HummingbirdCore
 import Logging
 import MingatePolicy
 import NIOCore
+import NIOHTTP1
+import HTTPTypes
 import NIOHTTPTypes
 import Synchronization
 
@@ -45,16 +47,22 @@ struct RequestDeadlineExceeded: Error {}
 /// HTTP/1.1 with the connection guard in front of the parser: the cap, the idle, head and body deadlines.
 struct GuardedHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
+    /// Called for a request the HTTP parser refused before its head was complete, with the client's address.
+    typealias MalformedRequest = @Sendable (Refusal, String) -> Void
     let base: HTTP1Channel
     let limits: ConnectionLimits
     let counter: ConnectionCounter
     let logger: Logger
+    let onMalformed: MalformedRequest
 
-    static func builder(limits: ConnectionLimits, counter: ConnectionCounter, logger: Logger) -> HTTPServerBuilder {
+    static func builder(
+        limits: ConnectionLimits, counter: ConnectionCounter, logger: Logger,
+        onMalformed: @escaping MalformedRequest = { _, _ in }
+    ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
             GuardedHTTP1Channel(
                 base: HTTP1Channel(responder: responder, configuration: .init()), limits: limits, counter: counter,
-                logger: logger)
+                logger: logger, onMalformed: onMalformed)
         }
     }
 
@@ -62,6 +70,7 @@ struct GuardedHTTP1Channel: ServerChildChannel {
         let limits = self.limits
         let counter = self.counter
         let guardLogger = self.logger
+        let onMalformed = self.onMalformed
         let eventLoop = channel.eventLoop
         return eventLoop.makeCompletedFuture {
             let clock = ConnectionClock(limits: limits)
@@ -72,7 +81,8 @@ struct GuardedHTTP1Channel: ServerChildChannel {
             base.setup(channel: channel, logger: logger).flatMapThrowing { value in
                 // After the HTTP parser: sees request heads and ends, and response ends.
                 let state = try channel.pipeline.syncOperations.handler(type: HTTPConnectionStateHandler.self)
-                try channel.pipeline.syncOperations.addHandler(RequestPhaseObserver(clock: clock.value), position: .before(state))
+                try channel.pipeline.syncOperations.addHandler(
+                    RequestPhaseObserver(clock: clock.value, onMalformed: onMalformed), position: .before(state))
                 return value
             }
         }
@@ -223,11 +233,34 @@ final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler 
     typealias OutboundOut = HTTPResponsePart
 
     private let clock: ConnectionClock
+    private let onMalformed: GuardedHTTP1Channel.MalformedRequest
     /// The answer began while the request's body was still unread: the connection closes after it.
     private var closing = false
 
-    init(clock: ConnectionClock) {
+    init(clock: ConnectionClock, onMalformed: @escaping GuardedHTTP1Channel.MalformedRequest) {
         self.clock = clock
+        self.onMalformed = onMalformed
+    }
+
+    /// A request the parser refused before its head was complete never reaches a handler: it is answered here with
+    /// the gateway's JSON error (`malformed_request`, 400), counted like any unidentified refusal (its caller is
+    /// unknown), and the connection closed. A parser error inside a body goes on to the request's handler, which
+    /// records it with what it knows (`malformed_chunked`).
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError, clock.phase == .idle || clock.phase == .readingHead else {
+            context.fireErrorCaught(error)
+            return
+        }
+        let refusal = Refusal(.malformedRequest, "the request could not be parsed as HTTP/1.1 (\(parserError))")
+        onMalformed(refusal, context.channel.remoteAddress?.ipAddress ?? "unknown")
+        clock.enter(.responding)
+        let body = ErrorBody.json(refusal)
+        let head = HTTPResponse(
+            status: .init(code: refusal.httpStatus),
+            headerFields: [.contentType: "application/json", .contentLength: "\(body.count)", .connection: "close"])
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(ByteBuffer(bytes: body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -134,7 +134,13 @@ public struct Gateway: Sendable {
         }
         let application = Application(
             router: router,
-            server: GuardedHTTP1Channel.builder(limits: configuration.connections, counter: counter, logger: logger),
+            server: GuardedHTTP1Channel.builder(
+                limits: configuration.connections, counter: counter, logger: logger,
+                onMalformed: { refusal, address in
+                    unidentified.count(
+                        reason: refusal.code.rawValue, source: holder.current.enforcer.sourceKey(for: address), partner: nil)
+                    metrics.refused(reason: refusal.code.rawValue, partner: "-")
+                }),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)

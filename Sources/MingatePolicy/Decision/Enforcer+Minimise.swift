@@ -19,7 +19,9 @@ extension Enforcer {
         var subjectID = permit.subjectID
         var body: [UInt8] = []
         var contentType: String?
-        if !request.body.isEmpty {
+        // A body is what its Content-Type says, whatever its length: zero bytes declared as JSON are not JSON. Without
+        // a Content-Type, only an empty body is accepted (`minimiseBody` refuses the rest).
+        if !request.body.isEmpty || request.header("content-type") != nil {
             (body, contentType) = try minimiseBody(request, purposePlan, plan.transformer, &record, &subjectID)
         }
         if case .json = purpose.subject, let subjectID, !subjectID.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -31,6 +33,14 @@ extension Enforcer {
             let hint = if case .header(let name) = purpose.subject { "name the data subject (\(name))" } else { "the body must name the data subject" }
             throw Refusal(.subjectRequired, "this request can disclose personal data: \(hint)")
         }
+
+        let path = try transform { () throws(TransformFailure) in
+            try purposePlan.path.minimise(placement.parameters, with: plan.transformer)
+        }
+        guard path.output.count == placement.route.parameterNames.count else {
+            throw Refusal(.routeNotAllowed, "a path parameter of \(placement.route) is not declared")
+        }
+        record.disclosed += path.disclosed
 
         var query = ""
         if let rawQuery = placement.path.query, !rawQuery.isEmpty {
@@ -45,11 +55,19 @@ extension Enforcer {
             query = FormEncoding.encode(minimised.output)
         }
 
+        // Headers the caller names in `Connection` are hop-by-hop for this one connection (RFC 9110 §7.6.1): they
+        // never travel on, whatever the allowlist says.
+        var connectionListed: Set<String> = []
+        for header in request.headers where header.name.lowercased() == "connection" {
+            for token in header.value.split(separator: ",") {
+                connectionListed.insert(token.trimmingCharacters(in: .whitespaces).lowercased())
+            }
+        }
         var incoming: [(name: String, value: String)] = []
         for header in request.headers {
             let name = header.name.lowercased()
             if Self.gatewayHeaders.contains(name) { continue }
-            if PartnerChecker.neverForwardedHeaders.contains(name) {
+            if PartnerChecker.neverForwardedHeaders.contains(name) || connectionListed.contains(name) {
                 if !record.withheld.contains("header:\(name)") { record.withheld.append("header:\(name)") }
                 continue
             }
@@ -68,7 +86,7 @@ extension Enforcer {
 
         var url = plan.partner.baseURL
         if url.hasSuffix("/") { url.removeLast() }
-        url += placement.path.encodedPartnerPath
+        url += placement.outboundPath(parameters: path.output.map(\.value))
         if !query.isEmpty { url += "?" + query }
         if !body.isEmpty { record.bodyDigest = digest(body) }
         record.decision = .forward
@@ -113,6 +131,9 @@ extension Enforcer {
                 case .number(let number): subjectID = number.text
                 default: break
                 }
+            }
+            guard document.isContainer || plan.json!.selectsRoot else {
+                throw Refusal(.unexpectedJSONRoot, "the JSON body is a \(document.typeName), not an object or array; no rule selects it")
             }
             let minimised = try transform { () throws(TransformFailure) in
                 try plan.json!.minimise(document, with: transformer)

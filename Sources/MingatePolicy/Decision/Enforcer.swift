@@ -37,6 +37,7 @@ public struct Enforcer: Sendable {
         let purpose: Purpose
         let json: JSONMinimiser?
         let form: FieldMinimiser?
+        let path: FieldMinimiser
         let query: FieldMinimiser
         let headers: FieldMinimiser
     }
@@ -55,6 +56,7 @@ public struct Enforcer: Sendable {
                     form: purpose.body.form.map {
                         FieldMinimiser(rules: $0, deny: policy.deny, caseInsensitive: false, kind: "form")
                     },
+                    path: FieldMinimiser(rules: purpose.pathParameters, deny: policy.deny, caseInsensitive: false, kind: "path"),
                     query: FieldMinimiser(rules: purpose.query, deny: policy.deny, caseInsensitive: false, kind: "query"),
                     headers: FieldMinimiser(
                         rules: purpose.headers, deny: policy.deny, caseInsensitive: true, kind: "header"))

@@ -10,6 +10,25 @@ public struct Placement: Sendable {
 
     public var partner: Partner { partnerPlan.partner }
     public var purpose: Purpose { purposePlan.purpose }
+
+    /// The route's `{name}` parameters with the values the request put there, in order.
+    var parameters: [(name: String, value: String)] {
+        zip(route.segments, path.segments).compactMap { template, value in
+            if case .parameter(let name) = template { (name, value) } else { nil }
+        }
+    }
+
+    /// The partner path with each parameter replaced by its minimised value, percent-encoded.
+    func outboundPath(parameters values: [String]) -> String {
+        var values = values.makeIterator()
+        let segments = route.segments.map { segment in
+            switch segment {
+            case .literal(let text): text
+            case .parameter: values.next() ?? ""
+            }
+        }
+        return segments.isEmpty ? "/" : "/" + segments.map(FormEncoding.escapePathSegment).joined(separator: "/")
+    }
 }
 
 /// Step 2 of a decision: this caller may use this purpose, on this legal basis, for this data subject.

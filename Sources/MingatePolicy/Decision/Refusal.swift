@@ -68,6 +68,12 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         public static let badConsent = Code("bad_consent", 400)
         public static let policyInvalid = Code("policy_invalid", 422)
         public static let internalError = Code("internal_error", 500)
+        public static let badHost = Code("bad_host", 400)
+        public static let malformedChunked = Code("malformed_chunked", 400)
+        public static let unsupportedTransferCoding = Code("unsupported_transfer_coding", 501)
+        public static let badHeaderValue = Code("bad_header_value", 400)
+        public static let malformedRequest = Code("malformed_request", 400)
+        public static let unexpectedJSONRoot = Code("unexpected_json_root", 400)
 
         public static let all: [Code] = [
             .unauthenticated, .callerNotAllowed, .badPath, .unknownPartner, .unknownPurpose, .routeNotAllowed,
@@ -76,7 +82,8 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
             .transformFailed, .ledgerUnavailable, .partnerUnreachable, .partnerTimeout, .partnerResponseTooLarge,
             .notFound, .subjectRequired, .legalReferenceRequired, .consentRequired, .transferConsentRequired,
             .guardianConsentRequired, .consentUnavailable, .duplicateControlHeader, .requestTimeout, .tooManyConnections,
-            .methodNotAllowed, .badRequest, .badConsent, .policyInvalid, .internalError,
+            .methodNotAllowed, .badRequest, .badConsent, .policyInvalid, .internalError, .badHost, .malformedChunked,
+            .unsupportedTransferCoding, .badHeaderValue, .malformedRequest, .unexpectedJSONRoot,
         ]
     }
 }

@@ -14,6 +14,19 @@ public struct JSONMinimiser: Sendable {
         self.paths = JSONPathSet(rules.map(\.query))
     }
 
+    /// Whether a rule selects the document itself (`$`): only then may a body be a bare string, number or literal.
+    public var selectsRoot: Bool { rules.contains { $0.query.segments.isEmpty } }
+
+    /// Whether keeping emptied a container that had members: it is dropped (not sent as `{}` or `[]`), because
+    /// everything in it was withheld and an empty shell would still tell the partner that it was there.
+    static func emptied(_ original: JSONValue, _ kept: JSONValue) -> Bool {
+        switch (original, kept) {
+        case (.object(let before), .object(let after)): !before.isEmpty && after.isEmpty
+        case (.array(let before), .array(let after)): !before.isEmpty && after.isEmpty
+        default: false
+        }
+    }
+
     /// A node of the tree of kept paths: either selected (kept whole, with a rule) or a container on the way.
     final class KeepNode {
         var rule: JSONRule?
@@ -48,6 +61,8 @@ public struct JSONMinimiser: Sendable {
         } else if let output = try keepContainer(document, node: root, path: NormalizedPath(), transformer, &result) {
             result.output = output
         } else {
+            // Nothing selected, or all of it withheld: the root keeps its kind, emptied (`{}` or `[]`). A bare
+            // scalar reaches here only if the edge let it (it refuses one that no `$` rule selects).
             result.output = document.isContainer ? Self.empty(like: document) : .object(JSONObject())
             if !document.isContainer { result.withheld.append("$") }
         }
@@ -75,12 +90,14 @@ public struct JSONMinimiser: Sendable {
                 }
                 // Member names are unique (the parser refuses duplicates): append, no lookup.
                 if let rule = child.rule {
-                    out.append(member.name, try keepWhole(member.value, rule: rule, node: child, path: childPath, transformer, &result))
+                    if let kept = try keepSelected(member.value, rule: rule, node: child, path: childPath, transformer, &result) {
+                        out.append(member.name, kept)
+                    }
                 } else if let kept = try keepContainer(member.value, node: child, path: childPath, transformer, &result) {
                     out.append(member.name, kept)
                 }
             }
-            return .object(out)
+            return out.isEmpty ? nil : .object(out)
         case .array(let elements):
             var out: [JSONValue] = []
             for (index, element) in elements.enumerated() {
@@ -90,15 +107,29 @@ public struct JSONMinimiser: Sendable {
                     continue
                 }
                 if let rule = child.rule {
-                    out.append(try keepWhole(element, rule: rule, node: child, path: childPath, transformer, &result))
+                    if let kept = try keepSelected(element, rule: rule, node: child, path: childPath, transformer, &result) {
+                        out.append(kept)
+                    }
                 } else if let kept = try keepContainer(element, node: child, path: childPath, transformer, &result) {
                     out.append(kept)
                 }
             }
-            return .array(out)
+            return out.isEmpty ? nil : .array(out)
         default:
             return nil
         }
+    }
+
+    /// A selected node below the root, or nil (and not recorded as disclosed) when denied names emptied it.
+    private func keepSelected(
+        _ value: JSONValue, rule: JSONRule, node: KeepNode, path: NormalizedPath, _ transformer: Transformer,
+        _ result: inout Minimised<JSONValue>
+    ) throws(TransformFailure) -> JSONValue? {
+        let mark = result.disclosed.count
+        let kept = try keepWhole(value, rule: rule, node: node, path: path, transformer, &result)
+        guard Self.emptied(value, kept) else { return kept }
+        result.disclosed.removeSubrange(mark...)
+        return nil
     }
 
     /// A selected node: transformed as its rule says, or kept whole minus denied names and with any deeper rules.
@@ -139,9 +170,8 @@ public struct JSONMinimiser: Sendable {
                     // A scalar with no rule of its own: kept as it is, no path needed.
                     out.append(member.name, member.value)
                 } else {
-                    out.append(
-                        member.name,
-                        try keepSubtree(member.value, node: child, path: path.appending(.name(member.name)), transformer, &result))
+                    let kept = try keepSubtree(member.value, node: child, path: path.appending(.name(member.name)), transformer, &result)
+                    if !Self.emptied(member.value, kept) { out.append(member.name, kept) }
                 }
             }
             return .object(out)
@@ -154,7 +184,8 @@ public struct JSONMinimiser: Sendable {
                 if let child, let rule = child.rule, rule.transform != .keep {
                     out.append(try keepWhole(element, rule: rule, node: child, path: childPath, transformer, &result))
                 } else {
-                    out.append(try keepSubtree(element, node: child, path: childPath, transformer, &result))
+                    let kept = try keepSubtree(element, node: child, path: childPath, transformer, &result)
+                    if !Self.emptied(element, kept) { out.append(kept) }
                 }
             }
             return .array(out)

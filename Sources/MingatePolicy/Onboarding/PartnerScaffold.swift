@@ -64,7 +64,7 @@ public struct PartnerScaffold: Sendable {
                 if case .array(let own)? = operation["parameters"] { parameters += own }
                 for parameter in parameters.map({ Self.resolve($0, in: document) }) {
                     guard let name = parameter["name"]?.stringValue, let place = parameter["in"]?.stringValue,
-                        place == "query" || place == "header"
+                        place == "query" || place == "header" || place == "path"
                     else { continue }
                     fields.append(Field(kind: place, name: name, category: Self.guess(name), description: Self.short(parameter["description"])))
                 }
@@ -202,6 +202,23 @@ public struct PartnerScaffold: Sendable {
         }
         out += "    routes:\n"
         for operation in operations { out += "      - \(operation.method) \(operation.path)  # \(operation.id)\n" }
+        // A route's parameters always leave (the route needs them): listed allowed, each with a TODO to check.
+        var parameterNames: [String] = []
+        for operation in operations {
+            for name in (try? RouteTemplate.parse("\(operation.method) \(operation.path)").get())?.parameterNames ?? []
+            where !parameterNames.contains(name) {
+                parameterNames.append(name)
+            }
+        }
+        if !parameterNames.isEmpty {
+            out += "    path_params:  # always sent with the route: check each category and choose a transform\n"
+            for name in parameterNames {
+                let field = operations.flatMap(\.fields).first { $0.kind == "path" && $0.name == name }
+                let category = field.map(\.category) ?? Self.guess(name)
+                let note = (field?.description ?? "").replacingOccurrences(of: "#", with: "")
+                out += "      - { name: \"\(name)\", category: \(category.contains(" ") ? "TODO" : category) }  # TODO check\(note.isEmpty ? "" : ": " + note)\n"
+            }
+        }
         let mediaTypes = Set(operations.compactMap(\.mediaType))
         let all = operations.flatMap(\.fields)
         /// The list's entries, or ` []` when it has none.

@@ -43,6 +43,7 @@ public struct PolicyDiff: Sendable {
         for rule in purpose.body.json ?? [] { out["body " + rule.query.text] = Field(category: rule.category, transform: rule.transform.description) }
         for rule in purpose.body.form ?? [] { out["form " + rule.name] = Field(category: rule.category, transform: rule.transform.description) }
         for rule in purpose.body.multipart ?? [] { out["part " + rule.name] = Field(category: rule.category, transform: rule.transform.description) }
+        for rule in purpose.pathParameters { out["path " + rule.name] = Field(category: rule.category, transform: rule.transform.description) }
         for rule in purpose.query { out["query " + rule.name] = Field(category: rule.category, transform: rule.transform.description) }
         for rule in purpose.headers { out["header " + rule.name] = Field(category: rule.category, transform: rule.transform.description) }
         return out

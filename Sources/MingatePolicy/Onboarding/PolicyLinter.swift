@@ -79,32 +79,12 @@ public struct PolicyLinter: Sendable {
                 if !purpose.body.acceptsNoBody, purpose.routes.allSatisfy({ $0.method == "GET" || $0.method == "DELETE" }) {
                     problem(.warning, file, "\(place).body", "a body allowlist, but every route is GET or DELETE: unreachable")
                 }
-                for (index, rule) in (purpose.body.json ?? []).enumerated() {
-                    for (earlierIndex, earlier) in (purpose.body.json ?? []).enumerated() where earlierIndex < index {
-                        if earlier.query.text == rule.query.text {
-                            problem(.warning, file, "\(place).body.json[\(index)]", "same path as rule \(earlierIndex): this rule never decides anything")
-                        } else if earlier.transform == .keep, rule.transform == .keep, Self.isInside(rule.query.text, earlier.query.text) {
-                            problem(.warning, file, "\(place).body.json[\(index)]", "already kept whole by rule \(earlierIndex) (\(earlier.query.text))")
-                        }
-                    }
-                }
-                for (kind, rules) in [("query", purpose.query), ("headers", purpose.headers), ("body.form", purpose.body.form ?? [])] {
-                    var seen: Set<String> = []
-                    for (offset, rule) in rules.enumerated() where !seen.insert(kind == "headers" ? rule.name.lowercased() : rule.name).inserted {
-                        problem(.warning, file, "\(place).\(kind)[\(offset)]", "'\(rule.name)' is allowed twice; the first rule decides")
-                    }
-                }
             }
         }
         for reference in [policy.pseudonymKey, policy.ledgerKey] where !secretExists(reference) {
             problem(secretsRequired ? .error : .warning, "policies/gateway.yaml", "keys", "secret \(reference) is not set here")
         }
         return Result(problems: Self.sorted(problems), policy: problems.contains { $0.severity == .error } ? nil : policy)
-    }
-
-    /// Whether `inner` (a query's text) names something inside what `outer` selects, by spelling.
-    static func isInside(_ inner: String, _ outer: String) -> Bool {
-        inner.hasPrefix(outer + ".") || inner.hasPrefix(outer + "[")
     }
 
     static func sorted(_ problems: [PolicyProblem]) -> [PolicyProblem] {

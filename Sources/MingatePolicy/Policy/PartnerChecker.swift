@@ -111,6 +111,7 @@ struct PartnerChecker {
             }
         }
         if routes.isEmpty { error(place + ".routes", "a purpose declares at least one route") }
+        let pathParameters = self.pathParameters(place, raw, routes: routes, basis)
 
         var subject = SubjectSource.header("x-mingate-subject")
         if let header = raw.subject?.header {
@@ -126,6 +127,7 @@ struct PartnerChecker {
         }
 
         var json: [JSONRule]?
+        var jsonOffsets: [Int] = []
         if let rules = raw.body?.json {
             json = []
             for (offset, rule) in rules.enumerated() {
@@ -152,7 +154,9 @@ struct PartnerChecker {
                 }
                 guard let (category, transform) = field(rulePlace, rule.category, rule.transform, rule.justification ?? raw.justification, basis) else { continue }
                 json?.append(JSONRule(query: query, category: category, transform: transform))
+                jsonOffsets.append(offset)
             }
+            losingRules(place, zip(jsonOffsets, json ?? []).map { ($0, $1) })
         }
         let form = raw.body?.form.map { fields(place + ".body.form", $0, basis, raw.justification) }
         var multipart: [PartRule]?
@@ -169,7 +173,7 @@ struct PartnerChecker {
             }
         }
         let query = fields(place + ".query", raw.query ?? [], basis, raw.justification)
-        let headers = fields(place + ".headers", raw.headers ?? [], basis, raw.justification).map {
+        let headers = fields(place + ".headers", raw.headers ?? [], basis, raw.justification, caseInsensitive: true).map {
             FieldRule(name: $0.name.lowercased(), category: $0.category, transform: $0.transform)
         }
         for (offset, header) in headers.enumerated() where Self.neverForwardedHeaders.contains(header.name) {
@@ -180,11 +184,78 @@ struct PartnerChecker {
             transferBasis: transfer, retention: raw.retention, retentionID: raw.retention_id,
             legalRequest: raw.legal_request ?? false,
             personalBody: Self.personal(json ?? [], form, multipart, [], [], categories),
-            personalFields: Self.personal([], nil, nil, query, headers, categories),
+            personalFields: Self.personal([], nil, nil, query + pathParameters, headers, categories),
             routes: routes,
-            subject: subject, body: BodyPolicy(json: json, form: form, multipart: multipart), query: query,
-            headers: headers)
+            subject: subject, body: BodyPolicy(json: json, form: form, multipart: multipart),
+            pathParameters: pathParameters, query: query, headers: headers)
     }
+
+    /// The `path_params` rules, checked against the routes: every `{name}` a route uses is declared (a value in the
+    /// path is data like any other), none is withheld (the route could not be called).
+    mutating func pathParameters(_ place: String, _ raw: RawPurpose, routes: [RouteTemplate], _ basis: LegalBasis) -> [FieldRule] {
+        let declared = raw.path_params ?? []
+        for (offset, field) in declared.enumerated() where field.allow == false {
+            error("\(place).path_params[\(offset)].allow", "a path parameter cannot be withheld: the route needs it; remove the route instead")
+        }
+        let rules = fields(place + ".path_params", declared, basis, raw.justification)
+        var used: Set<String> = []
+        for (offset, route) in routes.enumerated() {
+            var inRoute: Set<String> = []
+            for name in route.parameterNames {
+                if !inRoute.insert(name).inserted {
+                    error("\(place).routes[\(offset)]", "parameter '{\(name)}' appears twice in \(route)")
+                }
+                used.insert(name)
+                if !declared.contains(where: { $0.name == name }) {
+                    error(
+                        "\(place).routes[\(offset)]",
+                        "parameter '{\(name)}' of \(route) is not declared: add it under path_params with its category and transform")
+                }
+            }
+        }
+        for (offset, field) in declared.enumerated() where !used.contains(field.name) {
+            warning("\(place).path_params[\(offset)].name", "path parameter '\(field.name)' is in no route")
+        }
+        return rules
+    }
+
+    /// JSON rules that lose to another without a word: two rules that can select the same node with a different
+    /// category or transform (the first in the file decides, the other is silently ignored), and a `keep` rule inside
+    /// a subtree another rule keeps whole under a different category (the node is recorded under the outer one).
+    /// A deeper rule that transforms inside a kept subtree does not lose: it applies there (docs/allowlists.md).
+    mutating func losingRules(_ place: String, _ rules: [(offset: Int, rule: JSONRule)]) {
+        func problem(_ severity: PolicyProblem.Severity, _ index: Int, _ message: String) {
+            let at = "\(place).body.json[\(index)]"
+            if severity == .error { error(at, message) } else { warning(at, message) }
+        }
+        for (position, (index, rule)) in rules.enumerated() {
+            for (earlierIndex, earlier) in rules[..<position] {
+                let other = "\(place).body.json[\(earlierIndex)] (\(earlier.query.text), \(earlier.category) \(earlier.transform))"
+                let differs = earlier.category != rule.category || earlier.transform != rule.transform
+                switch rule.query.overlap(with: earlier.query) {
+                case .none:
+                    break
+                case .sameNodes where differs:
+                    problem(.error, index, "can select the same nodes as \(other); the first rule decides there, so this one (\(rule.category) \(rule.transform)) silently loses: make the paths disjoint or the rules equal")
+                case .sameNodes:
+                    if earlier.query.text == rule.query.text {
+                        problem(.warning, index, "same path as rule \(earlierIndex): this rule never decides anything")
+                    }
+                case .inside where earlier.transform == .keep && rule.transform == .keep:
+                    if earlier.category != rule.category {
+                        problem(.error, index, "inside a subtree \(other) keeps whole: its nodes are recorded as \(earlier.category), so this rule's category \(rule.category) silently loses")
+                    } else {
+                        problem(.warning, index, "already kept whole by rule \(earlierIndex) (\(earlier.query.text))")
+                    }
+                case .contains where earlier.transform == .keep && rule.transform == .keep && earlier.category != rule.category:
+                    problem(.error, index, "keeps whole a subtree holding \(other): those nodes are recorded as \(rule.category), so the earlier rule's category silently loses")
+                case .inside, .contains:
+                    break
+                }
+            }
+        }
+    }
+
 
     /// Headers that never pass whatever a partner file says.
     static let neverForwardedHeaders: Set<String> = [
@@ -193,16 +264,35 @@ struct PartnerChecker {
         "x-mingate-subject", "x-mingate-legal-reference", "x-mingate-subject-minor", "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip",
     ]
 
-    mutating func fields(_ place: String, _ raw: [RawField], _ basis: LegalBasis, _ purposeJustification: String?) -> [FieldRule] {
+    /// Named field rules (path parameters, query, headers, form). A name allowed twice with a different category or
+    /// transform is an error (the first rule decides, the other would silently lose); twice the same, a warning.
+    mutating func fields(
+        _ place: String, _ raw: [RawField], _ basis: LegalBasis, _ purposeJustification: String?, caseInsensitive: Bool = false
+    ) -> [FieldRule] {
         var out: [FieldRule] = []
+        var first: [String: (offset: Int, rule: FieldRule)] = [:]
         for (offset, field) in raw.enumerated() where field.allow != false {
             let fieldPlace = "\(place)[\(offset)]"
             if deny.denies(field.name) { error(fieldPlace + ".name", "'\(field.name)' is on the global deny list and is never disclosed"); continue }
             guard let (category, transform) = self.field(fieldPlace, field.category, field.transform, field.justification ?? purposeJustification, basis) else { continue }
-            out.append(FieldRule(name: field.name, category: category, transform: transform))
+            let rule = FieldRule(name: field.name, category: category, transform: transform)
+            let key = caseInsensitive ? field.name.lowercased() : field.name
+            if let earlier = first[key] {
+                if earlier.rule.category != category || earlier.rule.transform != transform {
+                    error(
+                        fieldPlace + ".name",
+                        "'\(field.name)' is also allowed by \(place)[\(earlier.offset)] as \(earlier.rule.category) \(earlier.rule.transform): the first rule decides, so this one (\(category) \(transform)) silently loses")
+                } else {
+                    warning(fieldPlace + ".name", "'\(field.name)' is allowed twice; the first rule decides")
+                }
+                continue
+            }
+            first[key] = (offset, rule)
+            out.append(rule)
         }
         return out
     }
+
 
     /// Checks a field's category and transform; sensitive categories need a written justification.
     mutating func field(_ place: String, _ category: String?, _ transform: String?, _ justification: String?, _ basis: LegalBasis) -> (String, Transform)? {

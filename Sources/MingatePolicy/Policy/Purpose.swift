@@ -14,7 +14,7 @@ public struct Purpose: Sendable {
     public let legalRequest: Bool
     /// Whether the body rules can disclose personal data.
     public let personalBody: Bool
-    /// Whether the query or header rules can disclose personal data (any request may carry them).
+    /// Whether the query, header or path parameter rules can disclose personal data (any request may carry them).
     public let personalFields: Bool
 
     /// Whether a request must name its data subject: when what it can disclose is personal (its query and headers
@@ -27,6 +27,8 @@ public struct Purpose: Sendable {
     /// Where the request names its data subject; the default is the `X-Mingate-Subject` header.
     public let subject: SubjectSource
     public let body: BodyPolicy
+    /// The routes' `{name}` parameters: every one a route uses is declared here, and leaves transformed.
+    public let pathParameters: [FieldRule]
     public let query: [FieldRule]
     public let headers: [FieldRule]
 

@@ -61,6 +61,8 @@ struct RawPurpose: Decodable {
     var legal_request: Bool?
     var subject: RawSubject?
     var routes: [String]?
+    /// The routes' `{name}` parameters, each declared like a field: what it carries and in what form it leaves.
+    var path_params: [RawField]?
     var body: RawBody?
     var query: [RawField]?
     var headers: [RawField]?
@@ -72,6 +74,7 @@ struct RawPurpose: Decodable {
         "description": .scalar, "description_id": .scalar, "legal_basis": .scalar, "transfer_basis": .scalar,
         "justification": .scalar, "retention": .scalar, "retention_id": .scalar, "legal_request": .scalar, "subject": .object(["header": .scalar, "json": .scalar]),
         "routes": .list(.scalar),
+        "path_params": .list(fieldSchema),
         "body": .object([
             "json": .list(
                 .object([

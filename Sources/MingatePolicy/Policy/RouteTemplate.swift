@@ -52,6 +52,11 @@ public struct RouteTemplate: Sendable, Hashable, CustomStringConvertible {
         return true
     }
 
+    /// The names of the template's `{name}` parameters, in order.
+    public var parameterNames: [String] {
+        segments.compactMap { if case .parameter(let name) = $0 { name } else { nil } }
+    }
+
     /// The template as written, e.g. `POST /v2/charge`.
     public var description: String { "\(method) \(pathTemplate)" }
 
