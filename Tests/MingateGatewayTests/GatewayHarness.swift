@@ -87,6 +87,11 @@ struct GatewayHarness {
             path_params:
               - { name: email, category: contact.email, transform: pseudonym }
               - { name: order, category: transaction.order_id }
+            response:
+              json:
+                - { path: "$.received.method", category: transaction.status }
+                - { path: "$.received.path", category: transaction.status, transform: truncate(3) }
+                - { path: "$.received.headers['x-request-id']", category: transaction.status }
           lawful-request:
             legal_basis: legal_obligation
             legal_request: true

@@ -84,7 +84,7 @@ struct ErasureService: Sendable {
         disclosure.reason = "erasure_request"
         // The same pipeline as a partner call: recorded first, then sent, then the outcome recorded.
         let decision = Decision.forward(outbound, disclosure)
-        switch await pipeline.run(decision, requestID: disclosure.requestID, started: .now, logger: logger) {
+        switch await pipeline.run(decision, enforcer: loaded.enforcer, requestID: disclosure.requestID, started: .now, logger: logger) {
         case .answered(let answer, _):
             return ((200..<300).contains(answer.status) ? .sent : .failed, "HTTP \(answer.status)")
         case .refused(let refusal):

@@ -23,7 +23,11 @@ struct DisclosurePipeline: Sendable {
 
     /// Runs one decision. `logger` carries the request's id (`hb.request.id`); the one decision line adds the
     /// ledger sequence and names, never values. Metadata is only built when the line is logged.
-    func run(_ decision: Decision, requestID: String, started: ContinuousClock.Instant, logger log: Logger) async -> Result {
+    /// The partner's answer is minimised by `enforcer` (the policy the decision was made under) before the outcome
+    /// is recorded, so the outcome names what came back through the gate.
+    func run(
+        _ decision: Decision, enforcer: Enforcer, requestID: String, started: ContinuousClock.Instant, logger log: Logger
+    ) async -> Result {
         // Record before anything leaves. No record, no forward.
         let entry: LedgerEntry
         do {
@@ -43,16 +47,22 @@ struct DisclosurePipeline: Sendable {
         case .forward(let outbound, let disclosure):
             let sending = ContinuousClock.now
             do {
-                let answer = try await clients.send(outbound, requestID: requestID, maxResponseBytes: maxResponseBytes)
+                let raw = try await clients.send(outbound, requestID: requestID, maxResponseBytes: maxResponseBytes)
+                let minimised = enforcer.minimise(
+                    answer: PartnerAnswer(status: raw.status, headers: raw.headers, body: Array(raw.body.readableBytesView)),
+                    partner: disclosure.partner, purpose: disclosure.purpose)
+                let answer = PartnerClients.PartnerResponse(
+                    status: minimised.status, headers: minimised.headers, body: ByteBuffer(bytes: minimised.body))
                 ledger.record(
                     Outcome(
                         requestID: requestID, decisionSequence: entry.sequence, partner: outbound.partner,
-                        status: answer.status, bytesSent: outbound.body.count, bytesReceived: answer.body.readableBytes,
-                        latencyMilliseconds: Self.milliseconds(since: started), error: nil))
+                        status: raw.status, bytesSent: outbound.body.count, bytesReceived: raw.body.readableBytes,
+                        latencyMilliseconds: Self.milliseconds(since: started), error: nil,
+                        response: minimised.handling.rawValue, received: minimised.received))
                 log.info("forwarded", metadata: Self.metadata(disclosure, code: "allowed", sequence: entry.sequence, status: answer.status))
                 metrics.partnerAnswered(
-                    partner: outbound.partner, status: answer.status, sent: outbound.body.count,
-                    received: answer.body.readableBytes, duration: .now - sending)
+                    partner: outbound.partner, status: raw.status, sent: outbound.body.count,
+                    received: raw.body.readableBytes, duration: .now - sending)
                 metrics.decided(disclosure, refusal: nil, duration: .now - started)
                 return .answered(answer, sequence: entry.sequence)
             } catch {

@@ -47,7 +47,7 @@ struct PartnerCall: Sendable {
             decision = enforcer.refused(error, requestID: requestID, method: method, target: target, caller: caller, permit: permit)
         }
 
-        switch await pipeline.run(decision, requestID: requestID, started: started, logger: context.logger) {
+        switch await pipeline.run(decision, enforcer: enforcer, requestID: requestID, started: started, logger: context.logger) {
         case .refused(let refusal):
             throw refusal
         case .answered(let answer, _):

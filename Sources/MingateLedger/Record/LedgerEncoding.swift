@@ -19,18 +19,7 @@ public enum LedgerEncoding {
             out.member("body_digest", d.bodyDigest)
             out.member("caller", d.caller)
             out.member("decision", d.decision.rawValue)
-            out.key("disclosed")
-            out.bytes.append(UInt8(ascii: "["))
-            for (offset, field) in d.disclosed.enumerated() {
-                if offset > 0 { out.bytes.append(UInt8(ascii: ",")) }
-                out.bytes.append(UInt8(ascii: "{"))
-                out.first = true
-                out.member("category", field.category)
-                out.member("path", field.path)
-                out.member("transform", field.transform)
-                out.bytes.append(UInt8(ascii: "}"))
-            }
-            out.bytes.append(UInt8(ascii: "]"))
+            out.fields("disclosed", d.disclosed)
             out.member("kind", LedgerEntry.Kind.disclosure.rawValue)
             out.member("legal_basis", d.legalBasis)
             out.member("legal_reference", d.legalReference)
@@ -63,7 +52,9 @@ public enum LedgerEncoding {
             out.member("kind", LedgerEntry.Kind.outcome.rawValue)
             out.member("latency_ms", o.latencyMilliseconds)
             out.member("partner", o.partner)
+            out.fields("received", o.received)
             out.member("request_id", o.requestID)
+            out.member("response", o.response)
             out.member("seq", Int(sequence))
             out.member("status", o.status)
             out.member("time", time)
@@ -91,6 +82,23 @@ public enum LedgerEncoding {
 
         init() {
             bytes.reserveCapacity(1024)
+        }
+
+        /// A list of fields, each `{"category", "path", "transform"}`.
+        mutating func fields(_ name: StaticString, _ fields: [DisclosedField]) {
+            key(name)
+            bytes.append(UInt8(ascii: "["))
+            for (offset, field) in fields.enumerated() {
+                if offset > 0 { bytes.append(UInt8(ascii: ",")) }
+                bytes.append(UInt8(ascii: "{"))
+                first = true
+                member("category", field.category)
+                member("path", field.path)
+                member("transform", field.transform)
+                bytes.append(UInt8(ascii: "}"))
+            }
+            bytes.append(UInt8(ascii: "]"))
+            first = false
         }
 
         mutating func key(_ name: StaticString) {
@@ -154,6 +162,15 @@ public enum LedgerEncoding {
             object["bytes_received"] = .number(JSONNumber(outcome.bytesReceived))
             object["latency_ms"] = .number(JSONNumber(outcome.latencyMilliseconds))
             object["error"] = optional(outcome.error)
+            object["response"] = optional(outcome.response)
+            object["received"] = .array(
+                outcome.received.map {
+                    .object(
+                        JSONObject([
+                            ("path", .string($0.path)), ("category", .string($0.category)),
+                            ("transform", .string($0.transform)),
+                        ]))
+                })
         case .refusals(let summary):
             object["count"] = .number(JSONNumber(summary.count))
             object["partner"] = optional(summary.partner)

@@ -117,11 +117,18 @@ public struct Outcome: Sendable, Equatable {
     public var latencyMilliseconds: Int
     /// A refusal code (`partner_timeout`, `partner_unreachable`…) when the call failed.
     public var error: String?
+    /// How the answer went back to the caller: `minimised` to the purpose's `response:` allowlist, `relayed` whole
+    /// (no allowlist); nil when there was no answer.
+    public var response: String?
+    /// What the caller received from the partner's answer (paths, categories, transforms; never a value).
+    public var received: [DisclosedField]
 
     public init(
         requestID: String, decisionSequence: Int64, partner: String, status: Int?, bytesSent: Int, bytesReceived: Int,
-        latencyMilliseconds: Int, error: String?
+        latencyMilliseconds: Int, error: String?, response: String? = nil, received: [DisclosedField] = []
     ) {
+        self.response = response
+        self.received = received
         self.requestID = requestID
         self.decisionSequence = decisionSequence
         self.partner = partner

@@ -40,6 +40,13 @@ public struct Enforcer: Sendable {
         let path: FieldMinimiser
         let query: FieldMinimiser
         let headers: FieldMinimiser
+        /// The partner's answer minimised for the caller; nil when the purpose declares no `response:`.
+        let answer: AnswerPlan?
+    }
+
+    struct AnswerPlan: Sendable {
+        let json: JSONMinimiser
+        let headers: FieldMinimiser
     }
 
     public init(policy: PolicySet, keys: EnforcerKeys, limits: Limits = Limits()) {
@@ -59,7 +66,12 @@ public struct Enforcer: Sendable {
                     path: FieldMinimiser(rules: purpose.pathParameters, deny: policy.deny, caseInsensitive: false, kind: "path"),
                     query: FieldMinimiser(rules: purpose.query, deny: policy.deny, caseInsensitive: false, kind: "query"),
                     headers: FieldMinimiser(
-                        rules: purpose.headers, deny: policy.deny, caseInsensitive: true, kind: "header"))
+                        rules: purpose.headers, deny: policy.deny, caseInsensitive: true, kind: "header"),
+                    answer: purpose.response.map {
+                        AnswerPlan(
+                            json: JSONMinimiser(rules: $0.json, deny: policy.deny),
+                            headers: FieldMinimiser(rules: $0.headers, deny: policy.deny, caseInsensitive: true, kind: "response-header"))
+                    })
             }
             plans[id] = PartnerPlan(
                 partner: partner,

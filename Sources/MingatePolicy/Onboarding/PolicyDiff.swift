@@ -45,6 +45,8 @@ public struct PolicyDiff: Sendable {
         for rule in purpose.body.multipart ?? [] { out["part " + rule.name] = Field(category: rule.category, transform: rule.transform.description) }
         for rule in purpose.pathParameters { out["path " + rule.name] = Field(category: rule.category, transform: rule.transform.description) }
         for rule in purpose.query { out["query " + rule.name] = Field(category: rule.category, transform: rule.transform.description) }
+        for rule in purpose.response?.json ?? [] { out["response " + rule.query.text] = Field(category: rule.category, transform: rule.transform.description) }
+        for rule in purpose.response?.headers ?? [] { out["response-header " + rule.name] = Field(category: rule.category, transform: rule.transform.description) }
         for rule in purpose.headers { out["header " + rule.name] = Field(category: rule.category, transform: rule.transform.description) }
         return out
     }

@@ -76,6 +76,9 @@ public struct PolicyLinter: Sendable {
                 for (offset, route) in purpose.routes.enumerated() where !seenRoutes.insert(route.description).inserted {
                     problem(.warning, file, "\(place).routes[\(offset)]", "route \(route) is listed twice")
                 }
+                if purpose.response == nil {
+                    problem(.warning, file, place, "no response: allowlist: the partner's answer goes back to the caller whole")
+                }
                 if !purpose.body.acceptsNoBody, purpose.routes.allSatisfy({ $0.method == "GET" || $0.method == "DELETE" }) {
                     problem(.warning, file, "\(place).body", "a body allowlist, but every route is GET or DELETE: unreachable")
                 }

@@ -126,38 +126,7 @@ struct PartnerChecker {
             }
         }
 
-        var json: [JSONRule]?
-        var jsonOffsets: [Int] = []
-        if let rules = raw.body?.json {
-            json = []
-            for (offset, rule) in rules.enumerated() {
-                let rulePlace = "\(place).body.json[\(offset)]"
-                let query: JSONPathQuery
-                if rule.allow == false {
-                    // Listed, not allowed: only the path must be valid JSONPath.
-                    do throws(JSONPathError) { _ = try JSONPathQuery(rule.path) } catch {
-                        self.error(rulePlace + ".path", "invalid JSONPath '\(rule.path)': \(error)")
-                    }
-                    continue
-                }
-                do throws(JSONPathError) {
-                    query = try JSONPathQuery(rule.path)
-                } catch {
-                    self.error(rulePlace + ".path", "invalid JSONPath '\(rule.path)': \(error)")
-                    continue
-                }
-                if query.hasDescendantSegment {
-                    warning(rulePlace + ".path", "'..' selects at every depth; an allowlist rarely means that")
-                }
-                if let lastName = Self.lastName(of: query), deny.denies(lastName) {
-                    error(rulePlace + ".path", "'\(lastName)' is on the global deny list and is never disclosed")
-                }
-                guard let (category, transform) = field(rulePlace, rule.category, rule.transform, rule.justification ?? raw.justification, basis) else { continue }
-                json?.append(JSONRule(query: query, category: category, transform: transform))
-                jsonOffsets.append(offset)
-            }
-            losingRules(place, zip(jsonOffsets, json ?? []).map { ($0, $1) })
-        }
+        let json = raw.body?.json.map { jsonRules(place + ".body.json", $0, basis, raw.justification) }
         let form = raw.body?.form.map { fields(place + ".body.form", $0, basis, raw.justification) }
         var multipart: [PartRule]?
         if let parts = raw.body?.multipart {
@@ -179,6 +148,13 @@ struct PartnerChecker {
         for (offset, header) in headers.enumerated() where Self.neverForwardedHeaders.contains(header.name) {
             error("\(place).headers[\(offset)]", "'\(header.name)' is never forwarded (hop-by-hop, cookie or set by the gateway)")
         }
+        var response: ResponsePolicy?
+        if let answer = raw.response {
+            let headers = fields(place + ".response.headers", answer.headers ?? [], basis, raw.justification, caseInsensitive: true)
+            response = ResponsePolicy(
+                json: jsonRules(place + ".response.json", answer.json ?? [], basis, raw.justification),
+                headers: headers.map { FieldRule(name: $0.name.lowercased(), category: $0.category, transform: $0.transform) })
+        }
         return Purpose(
             id: id, description: raw.description ?? "", descriptionID: raw.description_id, legalBasis: basis,
             transferBasis: transfer, retention: raw.retention, retentionID: raw.retention_id,
@@ -187,7 +163,41 @@ struct PartnerChecker {
             personalFields: Self.personal([], nil, nil, query + pathParameters, headers, categories),
             routes: routes,
             subject: subject, body: BodyPolicy(json: json, form: form, multipart: multipart),
-            pathParameters: pathParameters, query: query, headers: headers)
+            pathParameters: pathParameters, query: query, headers: headers, response: response)
+    }
+
+    /// JSON allowlist rules (a request body's or a response's), each checked; rules that would silently lose are errors.
+    mutating func jsonRules(_ place: String, _ rules: [RawJSONRule], _ basis: LegalBasis, _ justification: String?) -> [JSONRule] {
+        var json: [JSONRule] = []
+        var offsets: [Int] = []
+        for (offset, rule) in rules.enumerated() {
+            let rulePlace = "\(place)[\(offset)]"
+            let query: JSONPathQuery
+            if rule.allow == false {
+                // Listed, not allowed: only the path must be valid JSONPath.
+                do throws(JSONPathError) { _ = try JSONPathQuery(rule.path) } catch {
+                    self.error(rulePlace + ".path", "invalid JSONPath '\(rule.path)': \(error)")
+                }
+                continue
+            }
+            do throws(JSONPathError) {
+                query = try JSONPathQuery(rule.path)
+            } catch {
+                self.error(rulePlace + ".path", "invalid JSONPath '\(rule.path)': \(error)")
+                continue
+            }
+            if query.hasDescendantSegment {
+                warning(rulePlace + ".path", "'..' selects at every depth; an allowlist rarely means that")
+            }
+            if let lastName = Self.lastName(of: query), deny.denies(lastName) {
+                error(rulePlace + ".path", "'\(lastName)' is on the global deny list and is never disclosed")
+            }
+            guard let (category, transform) = field(rulePlace, rule.category, rule.transform, rule.justification ?? justification, basis) else { continue }
+            json.append(JSONRule(query: query, category: category, transform: transform))
+            offsets.append(offset)
+        }
+        losingRules(place, zip(offsets, json).map { ($0, $1) })
+        return json
     }
 
     /// The `path_params` rules, checked against the routes: every `{name}` a route uses is declared (a value in the
@@ -225,12 +235,12 @@ struct PartnerChecker {
     /// A deeper rule that transforms inside a kept subtree does not lose: it applies there (docs/allowlists.md).
     mutating func losingRules(_ place: String, _ rules: [(offset: Int, rule: JSONRule)]) {
         func problem(_ severity: PolicyProblem.Severity, _ index: Int, _ message: String) {
-            let at = "\(place).body.json[\(index)]"
+            let at = "\(place)[\(index)]"
             if severity == .error { error(at, message) } else { warning(at, message) }
         }
         for (position, (index, rule)) in rules.enumerated() {
             for (earlierIndex, earlier) in rules[..<position] {
-                let other = "\(place).body.json[\(earlierIndex)] (\(earlier.query.text), \(earlier.category) \(earlier.transform))"
+                let other = "\(place)[\(earlierIndex)] (\(earlier.query.text), \(earlier.category) \(earlier.transform))"
                 let differs = earlier.category != rule.category || earlier.transform != rule.transform
                 switch rule.query.overlap(with: earlier.query) {
                 case .none:

@@ -31,11 +31,20 @@ public struct Purpose: Sendable {
     public let pathParameters: [FieldRule]
     public let query: [FieldRule]
     public let headers: [FieldRule]
+    /// The partner's answer as the caller may receive it; nil: relayed whole (lint warns).
+    public let response: ResponsePolicy?
 
     /// The first declared route that the method and path fall under.
     public func route(method: String, segments: [String]) -> RouteTemplate? {
         routes.first { $0.matches(method: method, segments: segments) }
     }
+}
+
+/// What may come back through the gate from a partner's answer: a JSON allowlist for its body and a list of its
+/// headers. Everything else in the answer is withheld from the caller; the outcome records what was received.
+public struct ResponsePolicy: Sendable {
+    public let json: [JSONRule]
+    public let headers: [FieldRule]
 }
 
 /// The body kinds a purpose accepts: a request with another content type is refused (415).

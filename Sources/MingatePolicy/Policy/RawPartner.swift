@@ -66,6 +66,8 @@ struct RawPurpose: Decodable {
     var body: RawBody?
     var query: [RawField]?
     var headers: [RawField]?
+    /// What the caller may get back from the partner's answer.
+    var response: RawResponse?
 
     static let fieldSchema = YAMLSchema.object([
         "name": .scalar, "allow": .scalar, "category": .scalar, "transform": .scalar, "justification": .scalar,
@@ -89,7 +91,19 @@ struct RawPurpose: Decodable {
         ]),
         "query": .list(fieldSchema),
         "headers": .list(fieldSchema),
+        "response": .object([
+            "json": .list(
+                .object([
+                    "path": .scalar, "allow": .scalar, "category": .scalar, "transform": .scalar, "justification": .scalar,
+                ])),
+            "headers": .list(fieldSchema),
+        ]),
     ])
+}
+
+struct RawResponse: Decodable {
+    var json: [RawJSONRule]?
+    var headers: [RawField]?
 }
 
 struct RawSubject: Decodable {
