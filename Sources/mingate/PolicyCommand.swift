@@ -161,6 +161,14 @@ struct PolicyCommand: ParsableCommand {
                     print("  \(header.name): \(shown)")
                 }
                 if !outbound.body.isEmpty { print("\n" + String(decoding: outbound.body, as: UTF8.self)) }
+                print("\nthe partner's answer:")
+                if let response = purposePolicy.response {
+                    print("  cut to its allowlist before the caller sees it; the rest is withheld")
+                    for rule in response.json { print("  \(rule.query.text)  [\(rule.category)]  \(rule.transform == .keep ? "as is" : "transformed: \(rule.transform)")") }
+                    for rule in response.headers { print("  response-header:\(rule.name)  [\(rule.category)]  \(rule.transform == .keep ? "as is" : "transformed: \(rule.transform)")") }
+                } else {
+                    print("  relayed whole (no response: allowlist)")
+                }
             }
             print("\n(dry run: nothing sent, nothing recorded)")
         }
