@@ -48,17 +48,24 @@ struct DisclosurePipeline: Sendable {
             let sending = ContinuousClock.now
             do {
                 let raw = try await clients.send(outbound, requestID: requestID, maxResponseBytes: maxResponseBytes)
-                let minimised = enforcer.minimise(
-                    answer: PartnerAnswer(status: raw.status, headers: raw.headers, body: Array(raw.body.readableBytesView)),
-                    partner: disclosure.partner, purpose: disclosure.purpose)
-                let answer = PartnerClients.PartnerResponse(
-                    status: minimised.status, headers: minimised.headers, body: ByteBuffer(bytes: minimised.body))
+                // Cut to the purpose's `response:` allowlist; without one, relayed as it came and recorded as such.
+                var answer = raw
+                var handling = "relayed"
+                var received: [DisclosedField] = []
+                if let minimiser = enforcer.answerMinimiser(partner: disclosure.partner, purpose: disclosure.purpose) {
+                    let minimised = minimiser.minimise(
+                        PartnerAnswer(status: raw.status, headers: raw.headers, body: Array(raw.body.readableBytesView)))
+                    answer = PartnerClients.PartnerResponse(
+                        status: minimised.status, headers: minimised.headers, body: ByteBuffer(bytes: minimised.body))
+                    received = minimised.received
+                    handling = "minimised"
+                }
                 ledger.record(
                     Outcome(
                         requestID: requestID, decisionSequence: entry.sequence, partner: outbound.partner,
                         status: raw.status, bytesSent: outbound.body.count, bytesReceived: raw.body.readableBytes,
                         latencyMilliseconds: Self.milliseconds(since: started), error: nil,
-                        response: minimised.handling.rawValue, received: minimised.received))
+                        response: handling, received: received))
                 log.info("forwarded", metadata: Self.metadata(disclosure, code: "allowed", sequence: entry.sequence, status: answer.status))
                 metrics.partnerAnswered(
                     partner: outbound.partner, status: raw.status, sent: outbound.body.count,

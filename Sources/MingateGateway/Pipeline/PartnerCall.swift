@@ -111,12 +111,7 @@ struct PartnerCall: Sendable {
 
     static func relay(_ answer: PartnerClients.PartnerResponse, requestID: String) -> Response {
         var headers = HTTPFields()
-        var connectionListed: Set<String> = []
-        for header in answer.headers where header.name.lowercased() == "connection" {
-            for token in header.value.split(separator: ",") {
-                connectionListed.insert(token.trimmingCharacters(in: .whitespaces).lowercased())
-            }
-        }
+        let connectionListed = RequestFraming.connectionListed(in: answer.headers)
         for header in answer.headers {
             let name = header.name.lowercased()
             guard !droppedResponseHeaders.contains(name), !connectionListed.contains(name),

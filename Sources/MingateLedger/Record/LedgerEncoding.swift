@@ -141,14 +141,7 @@ public enum LedgerEncoding {
             object["subject_key"] = optional(disclosure.subjectKey)
             object["method"] = .string(disclosure.method)
             object["route"] = optional(disclosure.route)
-            object["disclosed"] = .array(
-                disclosure.disclosed.map {
-                    .object(
-                        JSONObject([
-                            ("path", .string($0.path)), ("category", .string($0.category)),
-                            ("transform", .string($0.transform)),
-                        ]))
-                })
+            object["disclosed"] = fieldList(disclosure.disclosed)
             object["withheld"] = .array(disclosure.withheld.map { .string($0) })
             object["policy_version"] = .string(disclosure.policyVersion)
             object["body_digest"] = optional(disclosure.bodyDigest)
@@ -163,14 +156,7 @@ public enum LedgerEncoding {
             object["latency_ms"] = .number(JSONNumber(outcome.latencyMilliseconds))
             object["error"] = optional(outcome.error)
             object["response"] = optional(outcome.response)
-            object["received"] = .array(
-                outcome.received.map {
-                    .object(
-                        JSONObject([
-                            ("path", .string($0.path)), ("category", .string($0.category)),
-                            ("transform", .string($0.transform)),
-                        ]))
-                })
+            object["received"] = fieldList(outcome.received)
         case .refusals(let summary):
             object["count"] = .number(JSONNumber(summary.count))
             object["partner"] = optional(summary.partner)
@@ -180,6 +166,17 @@ public enum LedgerEncoding {
             object["window_start"] = .string(summary.windowStart)
         }
         return JSONWriter(sortKeys: true).bytes(.object(object))
+    }
+
+    /// Fields as the canonical encoding writes them (`CanonicalWriter.fields`).
+    static func fieldList(_ fields: [DisclosedField]) -> JSONValue {
+        .array(
+            fields.map {
+                .object(
+                    JSONObject([
+                        ("path", .string($0.path)), ("category", .string($0.category)), ("transform", .string($0.transform)),
+                    ]))
+            })
     }
 
     static func optional(_ text: String?) -> JSONValue {

@@ -55,14 +55,7 @@ extension Enforcer {
             query = FormEncoding.encode(minimised.output)
         }
 
-        // Headers the caller names in `Connection` are hop-by-hop for this one connection (RFC 9110 §7.6.1): they
-        // never travel on, whatever the allowlist says.
-        var connectionListed: Set<String> = []
-        for header in request.headers where header.name.lowercased() == "connection" {
-            for token in header.value.split(separator: ",") {
-                connectionListed.insert(token.trimmingCharacters(in: .whitespaces).lowercased())
-            }
-        }
+        let connectionListed = RequestFraming.connectionListed(in: request.headers)
         var incoming: [(name: String, value: String)] = []
         for header in request.headers {
             let name = header.name.lowercased()

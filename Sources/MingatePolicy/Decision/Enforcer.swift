@@ -41,12 +41,7 @@ public struct Enforcer: Sendable {
         let query: FieldMinimiser
         let headers: FieldMinimiser
         /// The partner's answer minimised for the caller; nil when the purpose declares no `response:`.
-        let answer: AnswerPlan?
-    }
-
-    struct AnswerPlan: Sendable {
-        let json: JSONMinimiser
-        let headers: FieldMinimiser
+        let answer: AnswerMinimiser?
     }
 
     public init(policy: PolicySet, keys: EnforcerKeys, limits: Limits = Limits()) {
@@ -55,6 +50,7 @@ public struct Enforcer: Sendable {
         self.limits = limits
         var plans: [String: PartnerPlan] = [:]
         for (id, partner) in policy.partners {
+            let transformer = Transformer(pseudonymKey: Transformer.partnerKey(master: keys.pseudonym, partner: id))
             var purposes: [String: PurposePlan] = [:]
             for (purposeID, purpose) in partner.purposes {
                 purposes[purposeID] = PurposePlan(
@@ -68,14 +64,15 @@ public struct Enforcer: Sendable {
                     headers: FieldMinimiser(
                         rules: purpose.headers, deny: policy.deny, caseInsensitive: true, kind: "header"),
                     answer: purpose.response.map {
-                        AnswerPlan(
+                        AnswerMinimiser(
                             json: JSONMinimiser(rules: $0.json, deny: policy.deny),
-                            headers: FieldMinimiser(rules: $0.headers, deny: policy.deny, caseInsensitive: true, kind: "response-header"))
+                            headers: FieldMinimiser(rules: $0.headers, deny: policy.deny, caseInsensitive: true, kind: "response-header"),
+                            transformer: transformer, maxJSONDepth: limits.maxJSONDepth)
                     })
             }
             plans[id] = PartnerPlan(
                 partner: partner,
-                transformer: Transformer(pseudonymKey: Transformer.partnerKey(master: keys.pseudonym, partner: id)),
+                transformer: transformer,
                 purposes: purposes)
         }
         self.plans = plans

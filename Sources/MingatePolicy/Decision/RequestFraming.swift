@@ -24,6 +24,18 @@ public enum RequestFraming {
         }
     }
 
+    /// The header names a message lists in `Connection`, lower-cased: hop-by-hop for that one connection (RFC 9110
+    /// §7.6.1), so they never travel on, in either direction, whatever an allowlist says.
+    public static func connectionListed(in headers: [(name: String, value: String)]) -> Set<String> {
+        var listed: Set<String> = []
+        for header in headers where header.name.lowercased() == "connection" {
+            for token in header.value.split(separator: ",") {
+                listed.insert(token.trimmingCharacters(in: .whitespaces).lowercased())
+            }
+        }
+        return listed
+    }
+
     static func checkCodings(_ value: String) throws(Refusal) {
         let codings = value.split(separator: ",", omittingEmptySubsequences: false).map {
             $0.trimmingCharacters(in: .whitespaces).lowercased()

@@ -12,10 +12,11 @@ public struct JSONMinimiser: Sendable {
         self.rules = rules
         self.deny = deny
         self.paths = JSONPathSet(rules.map(\.query))
+        self.selectsRoot = rules.contains { $0.query.segments.isEmpty }
     }
 
     /// Whether a rule selects the document itself (`$`): only then may a body be a bare string, number or literal.
-    public var selectsRoot: Bool { rules.contains { $0.query.segments.isEmpty } }
+    public let selectsRoot: Bool
 
     /// Whether keeping emptied a container that had members: it is dropped (not sent as `{}` or `[]`), because
     /// everything in it was withheld and an empty shell would still tell the partner that it was there.

@@ -227,8 +227,7 @@ public struct PartnerScaffold: Sendable {
             var text = ""
             for field in all where field.kind == kind && seen.insert(field.name).inserted {
                 let note = field.description.isEmpty ? "" : "  # \(field.description.replacingOccurrences(of: "#", with: ""))"
-                let name = key == "path" ? "\"\(field.name)\"" : "\"\(field.name)\""
-                text += "\(indent)- { \(key): \(name), category: \(field.category.contains(" ") ? "TODO" : field.category), allow: false }\(note)\n"
+                text += "\(indent)- { \(key): \"\(field.name)\", category: \(field.category.contains(" ") ? "TODO" : field.category), allow: false }\(note)\n"
             }
             return text.isEmpty ? " []\n" : "\n" + text
         }
