@@ -62,19 +62,21 @@ struct AuditCommand: ParsableCommand {
         @Option(help: "The data subject's keyed hash (see `audit subject` to search by the subject's id).") var subjectKey: String?
         @Option(help: "table, jsonl or csv.") var format: Format = .table
         @Option(help: "At most this many records.") var limit: Int = 1000
+        @Flag(help: "Partners' hooks (inbound entries) instead of calls to partners; --purpose is then a hook id.") var inbound = false
 
         func run() throws {
             do {
-                try folders.compile().checkSearch(partner: filters.partner, purpose: filters.purpose, caller: filters.caller)
+                try folders.compile().checkSearch(partner: filters.partner, purpose: filters.purpose, caller: filters.caller, hooks: inbound)
             } catch let refusal as Refusal {
                 throw CommandFailure("\(refusal.code.rawValue): \(refusal.message)")
             }
             if let decision = filters.decision, !["forward", "refuse"].contains(decision) {
                 throw CommandFailure("--decision is forward or refuse")
             }
-            let filter = LedgerFilter(
+            var filter = LedgerFilter(
                 partner: filters.partner, purpose: filters.purpose, caller: filters.caller, subjectKey: subjectKey,
                 decision: filters.decision, since: filters.since, until: filters.until)
+            filter.kind = inbound ? .inbound : .disclosure
             let entries = try ledger.open().query(filter, after: -1, limit: limit)
             print(RecordTable.render(entries, format: format))
         }

@@ -34,6 +34,7 @@ struct DeploymentFile: Decodable {
     var checkpoint_key: String?
     var checkpoint_interval_seconds: Double?
     var base_urls: [String: String]?
+    var hooks_urls: [String: String]?
     var limits: Limits?
     var connections: Connections?
     var log_level: String?
@@ -58,6 +59,7 @@ struct DeploymentFile: Decodable {
         if let checkpoint_key { configuration.checkpointKeyFile = checkpoint_key }
         if let checkpoint_interval_seconds { configuration.checkpointInterval = checkpoint_interval_seconds }
         for (id, url) in base_urls ?? [:] { configuration.baseURLOverrides[id] = url }
+        for (id, url) in hooks_urls ?? [:] { configuration.hookURLOverrides[id] = url }
         if let value = limits?.max_body_bytes { configuration.maxBodyBytes = value }
         if let value = limits?.max_json_depth { configuration.maxJSONDepth = value }
         if let value = limits?.max_response_bytes { configuration.maxResponseBytes = value }

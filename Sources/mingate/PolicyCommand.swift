@@ -79,10 +79,15 @@ struct PolicyCommand: ParsableCommand {
     struct Explain: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Dry run: what a request would send to a partner, what is kept, transformed, dropped, or why it is refused.",
-            discussion: "Nothing is sent and nothing is recorded. The body comes from REQUEST (a file) or standard input.")
+            discussion: """
+                Nothing is sent and nothing is recorded. The body comes from REQUEST (a file) or standard input. \
+                With --hook instead of --purpose: what a partner's hook would deliver to the internal service (its \
+                signature is not checked in a dry run; `policy test` fixtures check it).
+                """)
         @OptionGroup var folders: Folders
         @Option(help: "Partner id.") var partner: String
-        @Option(help: "Purpose id.") var purpose: String
+        @Option(help: "Purpose id.") var purpose: String?
+        @Option(help: "A hook id of the partner, instead of a purpose.") var hook: String?
         @Option(help: "Method (default: the purpose's first route's).") var method: String?
         @Option(help: "The partner path, e.g. /v2/charge (default: the first route's, with {params} as 'x').") var path: String?
         @Option(help: "Content-Type of the body.") var contentType: String = "application/json"
@@ -92,10 +97,6 @@ struct PolicyCommand: ParsableCommand {
 
         func run() throws {
             let policy = try folders.compile()
-            guard let partnerPolicy = policy.partners[partner], let purposePolicy = partnerPolicy.purposes[purpose] else {
-                throw CommandFailure("no purpose \(partner)/\(purpose)")
-            }
-            let route = purposePolicy.routes[0]
             let body: [UInt8]
             if let request {
                 guard let data = FileManager.default.contents(atPath: request) else { throw CommandFailure("cannot read '\(request)'") }
@@ -105,6 +106,15 @@ struct PolicyCommand: ParsableCommand {
             } else {
                 body = []
             }
+            if let hook {
+                guard purpose == nil else { throw CommandFailure("give --purpose or --hook, not both") }
+                return try explain(hook: hook, policy: policy, body: body)
+            }
+            guard let purpose else { throw CommandFailure("give --purpose (a call to the partner) or --hook (a call from it)") }
+            guard let partnerPolicy = policy.partners[partner], let purposePolicy = partnerPolicy.purposes[purpose] else {
+                throw CommandFailure("no purpose \(partner)/\(purpose)")
+            }
+            let route = purposePolicy.routes[0]
             let partnerPath = path ?? route.segments.map {
                 switch $0 {
                 case .literal(let text): text
@@ -169,6 +179,51 @@ struct PolicyCommand: ParsableCommand {
                 } else {
                     print("  relayed whole (no response: allowlist)")
                 }
+            }
+            print("\n(dry run: nothing sent, nothing recorded)")
+        }
+
+        /// A partner's hook, dry: placed and minimised as the gateway would, the signature step named, not run.
+        func explain(hook hookID: String, policy: PolicySet, body: [UInt8]) throws {
+            guard let partnerPolicy = policy.partners[partner], let hook = partnerPolicy.hooks[hookID] else {
+                throw CommandFailure("no hook \(partner)/\(hookID)")
+            }
+            var headerPairs: [(String, String)] = headers.compactMap {
+                let parts = $0.split(separator: ":", maxSplits: 1)
+                return parts.count == 2 ? (String(parts[0]), parts[1].trimmingCharacters(in: .whitespaces)) : nil
+            }
+            if !body.isEmpty { headerPairs.append(("Content-Type", contentType)) }
+            let enforcer = FixtureRunner(policy: policy).enforcer
+            let target = "\(Enforcer.hookPrefix)\(partner)/\(hookID)"
+            let decision: Decision
+            do throws(Refusal) {
+                let placement = try enforcer.placeHook(target: target)
+                decision = try enforcer.receive(
+                    placement, InboundRequest(method: "POST", target: target, headers: headerPairs, body: body), requestID: "explain")
+            } catch {
+                decision = enforcer.refused(error, requestID: "explain", method: "POST", target: target, caller: nil, permit: nil)
+            }
+            let verification = hook.verification
+            print("from:     \(partnerPolicy.legalEntity) (\(partner), \(partnerPolicy.country)), POST \(target)")
+            print("hook:     \(hookID), legal basis \(hook.legalBasis.rawValue)")
+            print("proof:    \(verification.scheme.rawValue)\(verification.header.map { " in \($0)" } ?? "") with \(verification.secret), window \(verification.windowSeconds) s (not checked in a dry run)")
+            print("subject:  \(hook.subject.map { "named at \($0.text)" } ?? "not named by the partner's message")")
+            print("to:       \(hook.deliverTo)")
+            switch decision {
+            case .refuse(let refusal, _):
+                print("decision: REFUSED \(refusal.httpStatus) \(refusal.code.rawValue): \(refusal.message)")
+            case .forward(let outbound, let disclosure):
+                print("decision: DELIVER POST \(outbound.url)")
+                print("\nkept:")
+                for field in disclosure.disclosed {
+                    print("  \(field.path)  [\(field.category)]  \(field.transform == "keep" ? "as is" : "transformed: " + field.transform)")
+                }
+                print("\ndropped:")
+                for path in disclosure.withheld { print("  \(path)") }
+                print("\nwould deliver:")
+                for header in outbound.headers { print("  \(header.name): \(header.value)") }
+                if !outbound.body.isEmpty { print("\n" + String(decoding: outbound.body, as: UTF8.self)) }
+                print("\nthe partner's answer: {\"status\":\"delivered\"} once the service takes it (its answer is never relayed)")
             }
             print("\n(dry run: nothing sent, nothing recorded)")
         }

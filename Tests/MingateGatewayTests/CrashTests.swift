@@ -29,7 +29,10 @@ import Testing
         }
         let token = "crash-test-token"
         let digest = SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
-        try "callers:\n  crash-test:\n    token_sha256: \(digest)\n    may_use:\n      midtrans: [payment]\n"
+        // The sample partners' hooks name the services they are delivered to: those must be callers too.
+        try ("callers:\n  crash-test:\n    token_sha256: \(digest)\n    may_use:\n      midtrans: [payment]\n"
+            + "  checkout-service:\n    token_sha256: \(String(repeating: "a1", count: 32))\n    hooks_url: http://127.0.0.1:9/hooks\n"
+            + "  fulfilment-service:\n    token_sha256: \(String(repeating: "b2", count: 32))\n    hooks_url: http://127.0.0.1:9/hooks\n")
             .write(to: policies.appendingPathComponent("callers.yaml"), atomically: true, encoding: .utf8)
         let signer = NoteSigner.generate(name: "crash.test/ledger")
         try signer.privateKeyText.write(to: directory.appendingPathComponent("ledger.key"), atomically: true, encoding: .utf8)

@@ -42,7 +42,13 @@ struct GatewayHarness {
         "VERIHUBS_APP_KEY": "verihubs-test-key",
         "BANKVERIFY_TOKEN": "bankverify-test-token",
         "TESTPARTNER_KEY": "testpartner-secret",
+        "MIDTRANS_SERVER_KEY": "SB-Mid-server-test",
+        "BITESHIP_WEBHOOK_SECRET": "biteship-webhook-test-secret",
+        "TESTPARTNER_WEBHOOK_SECRET": GatewayHarness.standardWebhooksSecret,
     ]
+
+    /// A Standard Webhooks secret: `whsec_` and the base64 of the key bytes.
+    static let standardWebhooksSecret = "whsec_" + Data("testpartner-standard-webhooks-key".utf8).base64EncodedString()
 
     /// A partner that exercises what the samples do not: form bodies, query strings, every transform.
     static let testPartner = """
@@ -99,6 +105,17 @@ struct GatewayHarness {
             body:
               json:
                 - { path: "$.customer_id", category: identity.customer_id }
+        hooks:
+          events:
+            description: "Standard Webhooks events about a customer"
+            legal_basis: contract
+            verify: { scheme: standard-webhooks, secret: env:TESTPARTNER_WEBHOOK_SECRET }
+            deliver_to: checkout-service
+            subject: { json: "$.customer_id" }
+            body:
+              json:
+                - { path: "$.type", category: transaction.status }
+                - { path: "$.customer_id", category: identity.customer_id, transform: pseudonym }
         """
 
     /// A partner outside the home country whose purpose transfers on the subject's consent.
@@ -153,6 +170,10 @@ struct GatewayHarness {
             configuration.environment = environment
             for id in ["midtrans", "biteship", "verihubs", "bankverify", "testpartner", "testabroad"] {
                 configuration.baseURLOverrides[id] = "http://127.0.0.1:\(partnerPort)"
+            }
+            // The stand-in is also the internal services that receive hooks, under /internal/{service}.
+            for id in ["checkout-service", "fulfilment-service"] {
+                configuration.hookURLOverrides[id] = "http://127.0.0.1:\(partnerPort)/internal/\(id)"
             }
             configuration.extraCallers = [
                 .init(id: "checkout-service", token: checkoutToken, mayUse: ["midtrans": ["payment"]]),

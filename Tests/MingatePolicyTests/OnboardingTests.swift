@@ -81,7 +81,7 @@ import Testing
             ("rule inside a kept subtree", Self.base.replacingOccurrences(of: "$.transaction_details.order_id\n          category: transaction.order_id", with: "$.transaction_details\n          category: transaction.order_id\n        - path: $.transaction_details.order_id\n          category: transaction.order_id"), nil, true, .warning, "already kept whole", 13),
             ("route twice", Self.base.replacingOccurrences(of: "routes: [POST /v2/charge]", with: "routes: [POST /v2/charge, POST /v2/charge]"), nil, true, .warning, "listed twice", 8),
             ("body on GET only", Self.base.replacingOccurrences(of: "routes: [POST /v2/charge]", with: "routes: [GET /v2/charge]"), nil, true, .warning, "unreachable", 9),
-            ("no caller may use it", Self.base, "callers:\n  other:\n    token_sha256: \(String(repeating: "ab", count: 32))\n", true, .warning, "no caller may use", 6),
+            ("no caller may use it", Self.base, "callers:\n  other:\n    token_sha256: \(String(repeating: "ab", count: 32))\n  fulfilment-service:\n    token_sha256: \(String(repeating: "cd", count: 32))\n    hooks_url: http://fulfilment.internal/hooks\n", true, .warning, "no caller may use", 6),
             ("secret not set", Self.base, nil, false, .error, "is not set here", 16),
             ("compiler problem", Self.base.replacingOccurrences(of: "transaction.order_id", with: "nope"), nil, true, .error, "unknown category", 12),
         ]
@@ -134,7 +134,26 @@ import Testing
         #expect(verihubs.sensitiveCategories == ["biometric.face", "identity.nik"])
         #expect(verihubs.retention == "3 years after the transaction, then erased")
         #expect(record.markdown.contains("PT Midtrans (`midtrans`) | ID | payment"))
-        #expect(record.csv.split(separator: "\n").count == 5)
+        // Four purposes out, two hooks in.
+        #expect(record.csv.split(separator: "\n").count == 7)
+        let midtrans = try #require(record.collections.first { $0.partner == "midtrans" })
+        #expect(midtrans.hook == "payment-notification" && midtrans.deliveredTo == "checkout-service")
+        #expect(midtrans.fields.contains { $0.field == "body $.masked_card" } == false)
+        #expect(record.markdown.contains("| PT Midtrans (`midtrans`) | ID | payment-notification"))
+        #expect(record.csv.contains("collected,biteship,fulfilment-service,ID,hook:order-status"))
+    }
+
+    @Test func policyDiffNamesANewHookAndAFieldItStartsCollecting() throws {
+        let old = try PolicyCompiler().compile(try PolicyCompilerTests.repoSource())
+        var source = try PolicyCompilerTests.repoSource()
+        let index = try #require(source.partnerFiles.firstIndex { $0.path.hasSuffix("midtrans.yaml") })
+        let file = source.partnerFiles[index]
+        source.partnerFiles[index] = .init(path: file.path, text: file.text.replacingOccurrences(
+            of: "        - path: $.currency\n          category: transaction.currency\n",
+            with: "        - path: $.currency\n          category: transaction.currency\n        - path: $.masked_card\n          category: financial.card_number\n          justification: test\n"))
+        let diff = PolicyDiff(old: old, new: try PolicyCompiler().compile(source))
+        #expect(diff.grows)
+        #expect(diff.changes.map(\.description) == ["[grows] midtrans/hook:payment-notification: starts collecting body $.masked_card as financial.card_number (SENSITIVE) [keep]"])
     }
 }
 

@@ -18,6 +18,8 @@ public struct GatewayConfiguration: Sendable {
     public var checkpointInterval: Double = 1
     /// Partner id → base URL, replacing the partner file's (sandbox, staging).
     public var baseURLOverrides: [String: String] = [:]
+    /// Caller id → where it receives partners' hooks, replacing `hooks_url` in callers.yaml (staging).
+    public var hookURLOverrides: [String: String] = [:]
     public var maxBodyBytes: Int = 1_048_576
     public var maxJSONDepth: Int = 32
     /// Larger partner responses are refused with `partner_response_too_large`.

@@ -68,9 +68,7 @@ struct ErasureService: Sendable {
 
         var disclosure = Disclosure(requestID: erasureID + "/" + partner.id, method: method, policyVersion: loaded.policy.version)
         disclosure.caller = Disclosure.erasure
-        disclosure.partner = partner.id
-        disclosure.partnerLegalEntity = partner.legalEntity
-        disclosure.partnerCountry = partner.country
+        disclosure.name(partner)
         disclosure.purpose = Disclosure.erasure
         disclosure.legalBasis = LegalBasis.legalObligation.rawValue
         disclosure.subjectKey = subjectKey

@@ -30,6 +30,10 @@ public final class PartnerClients: Service, Sendable {
     }
 
     private let clients = NIOLockedValueBox<[String: Pooled]>([:])
+    /// The client that delivers partners' hooks to internal services (`deliver`): system trust, short timeouts.
+    private let internalServices = Pooled(
+        client: PartnerClients.client(tls: TLSSettings(caFile: nil, verify: true), connectMilliseconds: 2_000),
+        settings: Settings(tls: TLSSettings(caFile: nil, verify: true), timeouts: Timeouts(connectMilliseconds: 2_000, requestMilliseconds: 10_000)))
     private let retiring: AsyncStream<HTTPClient>
     private let retire: AsyncStream<HTTPClient>.Continuation
     private let counters = NIOLockedValueBox((retired: 0, shutDown: 0))
@@ -50,7 +54,8 @@ public final class PartnerClients: Service, Sendable {
                 let settings = Settings(tls: partner.tls, timeouts: partner.timeouts)
                 if let existing = clients[partner.id], existing.settings == settings { continue }
                 if let existing = clients[partner.id] { replaced.append(existing) }
-                clients[partner.id] = Pooled(client: Self.client(for: partner), settings: settings)
+                clients[partner.id] = Pooled(
+                    client: Self.client(tls: partner.tls, connectMilliseconds: partner.timeouts.connectMilliseconds), settings: settings)
             }
             return replaced
         }
@@ -64,15 +69,15 @@ public final class PartnerClients: Service, Sendable {
         }
     }
 
-    private static func client(for partner: Partner) -> HTTPClient {
+    private static func client(tls settings: TLSSettings, connectMilliseconds: Int) -> HTTPClient {
             var tls = TLSConfiguration.makeClientConfiguration()
-            if let caFile = partner.tls.caFile {
+            if let caFile = settings.caFile {
                 tls.trustRoots = .file(caFile)
             }
-            if !partner.tls.verify { tls.certificateVerification = .none }
+            if !settings.verify { tls.certificateVerification = .none }
             var configuration = HTTPClient.Configuration(
                 tlsConfiguration: tls, redirectConfiguration: .disallow,
-                timeout: .init(connect: .milliseconds(Int64(partner.timeouts.connectMilliseconds))),
+                timeout: .init(connect: .milliseconds(Int64(connectMilliseconds))),
                 decompression: .disabled)
             configuration.connectionPool = .init(
                 idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
@@ -97,6 +102,24 @@ public final class PartnerClients: Service, Sendable {
         guard let pooled = clients.withLockedValue({ $0[request.partner] }) else {
             throw Refusal(.partnerUnreachable, "no client for partner '\(request.partner)'")
         }
+        return try await execute(request, on: pooled, requestID: requestID, maxResponseBytes: maxResponseBytes)
+    }
+
+    /// Delivers a partner's hook, already minimised, to the internal service its URL names; failures come back as
+    /// `hook_delivery_failed` (502), so the partner retries.
+    public func deliver(_ request: OutboundRequest, requestID: String, maxResponseBytes: Int) async throws(Refusal)
+        -> PartnerResponse
+    {
+        do throws(Refusal) {
+            return try await execute(request, on: internalServices, requestID: requestID, maxResponseBytes: maxResponseBytes)
+        } catch {
+            throw Refusal(.hookDeliveryFailed, "the internal service could not take the hook (\(error.code.rawValue))")
+        }
+    }
+
+    private func execute(_ request: OutboundRequest, on pooled: Pooled, requestID: String, maxResponseBytes: Int) async throws(Refusal)
+        -> PartnerResponse
+    {
         pooled.use.withLockedValue { $0.inFlight += 1 }
         defer {
             let drained = pooled.use.withLockedValue { use -> Bool in
@@ -141,7 +164,7 @@ public final class PartnerClients: Service, Sendable {
             }
         }
         retire.finish()
-        for client in clients.withLockedValue({ $0.values.map(\.client) }) { try? await client.shutdown() }
+        for client in clients.withLockedValue({ $0.values.map(\.client) }) + [internalServices.client] { try? await client.shutdown() }
         // Retired clients that never drained (a request still hanging at shutdown).
         for await client in retiring {
             try? await client.shutdown()

@@ -46,13 +46,18 @@ struct DisclosurePipeline: Sendable {
             return .refused(refusal)
         case .forward(let outbound, let disclosure):
             let sending = ContinuousClock.now
+            let inbound = disclosure.direction == .inbound
             do {
-                let raw = try await clients.send(outbound, requestID: requestID, maxResponseBytes: maxResponseBytes)
+                let raw =
+                    inbound
+                    ? try await clients.deliver(outbound, requestID: requestID, maxResponseBytes: maxResponseBytes)
+                    : try await clients.send(outbound, requestID: requestID, maxResponseBytes: maxResponseBytes)
                 // Cut to the purpose's `response:` allowlist; without one, relayed as it came and recorded as such.
+                // A hook's delivery answer never goes back to the partner (it gets an acknowledgement): `withheld`.
                 var answer = raw
-                var handling = "relayed"
+                var handling = inbound ? "withheld" : "relayed"
                 var received: [DisclosedField] = []
-                if let minimiser = enforcer.answerMinimiser(partner: disclosure.partner, purpose: disclosure.purpose) {
+                if !inbound, let minimiser = enforcer.answerMinimiser(partner: disclosure.partner, purpose: disclosure.purpose) {
                     let minimised = minimiser.minimise(
                         PartnerAnswer(status: raw.status, headers: raw.headers, body: Array(raw.body.readableBytesView)))
                     answer = PartnerClients.PartnerResponse(
@@ -66,10 +71,12 @@ struct DisclosurePipeline: Sendable {
                         status: raw.status, bytesSent: outbound.body.count, bytesReceived: raw.body.readableBytes,
                         latencyMilliseconds: Self.milliseconds(since: started), error: nil,
                         response: handling, received: received))
-                log.info("forwarded", metadata: Self.metadata(disclosure, code: "allowed", sequence: entry.sequence, status: answer.status))
-                metrics.partnerAnswered(
-                    partner: outbound.partner, status: raw.status, sent: outbound.body.count,
-                    received: raw.body.readableBytes, duration: .now - sending)
+                log.info(inbound ? "delivered" : "forwarded", metadata: Self.metadata(disclosure, code: "allowed", sequence: entry.sequence, status: answer.status))
+                if !inbound {
+                    metrics.partnerAnswered(
+                        partner: outbound.partner, status: raw.status, sent: outbound.body.count,
+                        received: raw.body.readableBytes, duration: .now - sending)
+                }
                 metrics.decided(disclosure, refusal: nil, duration: .now - started)
                 return .answered(answer, sequence: entry.sequence)
             } catch {
@@ -78,9 +85,11 @@ struct DisclosurePipeline: Sendable {
                         requestID: requestID, decisionSequence: entry.sequence, partner: outbound.partner, status: nil,
                         bytesSent: outbound.body.count, bytesReceived: 0,
                         latencyMilliseconds: Self.milliseconds(since: started), error: error.code.rawValue))
-                log.warning("partner call failed", metadata: Self.metadata(disclosure, code: error.code.rawValue, sequence: entry.sequence))
-                metrics.partnerFailed(
-                    partner: outbound.partner, reason: error.code, sent: outbound.body.count, duration: .now - sending)
+                log.warning(inbound ? "hook delivery failed" : "partner call failed", metadata: Self.metadata(disclosure, code: error.code.rawValue, sequence: entry.sequence))
+                if !inbound {
+                    metrics.partnerFailed(
+                        partner: outbound.partner, reason: error.code, sent: outbound.body.count, duration: .now - sending)
+                }
                 // Counted as forwarded (it left the gateway); partner_errors_total says why no answer came back.
                 metrics.decided(disclosure, refusal: nil, duration: .now - started)
                 return .refused(error)

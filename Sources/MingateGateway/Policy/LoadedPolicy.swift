@@ -36,6 +36,13 @@ public struct LoadedPolicy: Sendable {
             guard let injection = partner.credentials else { continue }
             credentials[partner.id] = injection.prefix + secret(injection.secret, for: "credentials of \(partner.id)")
         }
+        var hookSecrets: [String: [UInt8]] = [:]
+        for partner in policy.partners.values.sorted(by: { $0.id < $1.id }) {
+            for hook in partner.hooks.values.sorted(by: { $0.id < $1.id }) {
+                let value = secret(hook.verification.secret, for: "signature secret of \(partner.id) hook \(hook.id)")
+                hookSecrets[EnforcerKeys.hookSecretName(partner: partner.id, hook: hook.id)] = Array(value.utf8)
+            }
+        }
         guard missing.isEmpty else {
             throw GatewayError(
                 .secrets,
@@ -48,12 +55,14 @@ public struct LoadedPolicy: Sendable {
         guard missing.isEmpty else { throw GatewayError(.secrets, missing.joined(separator: "\n")) }
         let keys = EnforcerKeys(
             pseudonym: SymmetricKey(data: Data(pseudonym.utf8)), ledger: SymmetricKey(data: Data(ledger.utf8)),
-            credentials: credentials)
+            credentials: credentials, hookSecrets: hookSecrets)
         let limits = Enforcer.Limits(maxBodyBytes: configuration.maxBodyBytes, maxJSONDepth: configuration.maxJSONDepth)
         return LoadedPolicy(
             policy: policy, enforcer: Enforcer(policy: policy, keys: keys, limits: limits),
             ledgerKeyFingerprint: KeyedDigests.ledgerKeyFingerprint(keys.ledger))
     }
+
+    static func withoutTrailingSlash(_ url: String) -> String { url.hasSuffix("/") ? String(url.dropLast()) : url }
 
     /// `http(s)://127.x.x.x`, `[::1]` or `localhost`, with an optional port and path.
     static func isLoopback(_ url: String) -> Bool {
@@ -79,7 +88,16 @@ public struct LoadedPolicy: Sendable {
                 partners[id] = partner.withBaseURL(sandbox)
             }
         }
-        var callers = policy.callers
+        var callers: [Caller] = []
+        for caller in policy.callers {
+            var hooksURL = configuration.hookURLOverrides[caller.id] ?? caller.hooksURL
+            // Sandbox hooks are delivered to the stand-in too, under /internal/{service}, never to a real service.
+            if let sandbox = configuration.sandboxPartnerURL, hooksURL != nil { hooksURL = sandbox + "/internal/" + caller.id }
+            callers.append(Caller(id: caller.id, tokenDigest: caller.tokenDigest, mayUse: caller.mayUse, hooksURL: hooksURL.map(Self.withoutTrailingSlash)))
+        }
+        for id in configuration.hookURLOverrides.keys.sorted() where !callers.contains(where: { $0.id == id }) {
+            throw GatewayError(.configuration, "hooks URL override for unknown caller '\(id)'")
+        }
         for extra in configuration.extraCallers {
             let mayUse = extra.mayUse ?? partners.mapValues { Set($0.purposes.keys) }
             callers.append(
@@ -94,6 +112,9 @@ public struct LoadedPolicy: Sendable {
         for (id, url) in configuration.baseURLOverrides.sorted(by: { $0.key < $1.key }) {
             version.update(data: Data("\n\(id)=\(url)".utf8))
         }
+        for (id, url) in configuration.hookURLOverrides.sorted(by: { $0.key < $1.key }) {
+            version.update(data: Data("\nhooks:\(id)=\(url)".utf8))
+        }
         for extra in configuration.extraCallers { version.update(data: Data("\ncaller=\(extra.id)".utf8)) }
         if let sandbox = configuration.sandboxPartnerURL { version.update(data: Data("\nsandbox=\(sandbox)".utf8)) }
         let hex = KeyedDigests.hex(version.finalize())
@@ -102,7 +123,7 @@ public struct LoadedPolicy: Sendable {
             homeCountry: policy.homeCountry, defaultRetention: policy.defaultRetention,
             defaultRetentionID: policy.defaultRetentionID, controller: policy.controller,
             deny: policy.deny, pseudonymKey: policy.pseudonymKey, ledgerKey: policy.ledgerKey,
-            version: configuration.baseURLOverrides.isEmpty && configuration.extraCallers.isEmpty
+            version: configuration.baseURLOverrides.isEmpty && configuration.hookURLOverrides.isEmpty && configuration.extraCallers.isEmpty
                 && configuration.sandboxPartnerURL == nil ? policy.version : hex,
             warnings: policy.warnings)
     }
@@ -112,6 +133,6 @@ extension Partner {
     func withBaseURL(_ url: String) -> Partner {
         Partner(
             id: id, name: name, legalEntity: legalEntity, country: country, baseURL: url, tls: tls, timeouts: timeouts,
-            credentials: credentials, erasure: erasure, purposes: purposes)
+            credentials: credentials, erasure: erasure, purposes: purposes, hooks: hooks)
     }
 }

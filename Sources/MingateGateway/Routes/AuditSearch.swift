@@ -15,7 +15,7 @@ struct AuditSearch: Sendable {
 
     /// The search's parameters, as `/audit/records` takes them (minus paging), checked strictly.
     static let parameters: Set<String> = [
-        "partner", "purpose", "caller", "subject_key", "decision", "reason", "request_id", "since", "until",
+        "partner", "purpose", "caller", "subject_key", "decision", "reason", "request_id", "since", "until", "kind",
     ]
 
     init(filter: LedgerFilter = LedgerFilter(), reason: String? = nil) {
@@ -40,11 +40,16 @@ struct AuditSearch: Sendable {
         if let key = values["subject_key"], key.utf8.count != 64 || !key.utf8.allSatisfy({ Self.isHex($0) }) {
             throw Refusal(.badRequest, "subject_key is 64 lowercase hex digits (a keyed hash, never the id itself)")
         }
-        try policy.checkSearch(partner: values["partner"], purpose: values["purpose"], caller: values["caller"])
+        let kind = values["kind"] ?? "disclosure"
+        guard kind == "disclosure" || kind == "inbound" else {
+            throw Refusal(.badRequest, "kind is disclosure (calls to partners) or inbound (partners' hooks)")
+        }
+        try policy.checkSearch(partner: values["partner"], purpose: values["purpose"], caller: values["caller"], hooks: kind == "inbound")
         filter = LedgerFilter(
             partner: values["partner"], purpose: values["purpose"], caller: values["caller"],
             subjectKey: values["subject_key"], decision: values["decision"], since: values["since"], until: values["until"],
             requestID: values["request_id"])
+        filter.kind = kind == "inbound" ? .inbound : .disclosure
         // One request's entries include its outcome, so a record can be read with what became of it.
         filter.includeOutcomes = values["request_id"] != nil
         reason = values["reason"]

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import MingateLedger
@@ -101,6 +102,13 @@ public struct Gateway: Sendable {
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head, .options] {
             calls.on("**", method: method) { request, context in try await partnerCall.respond(request, context: context) }
         }
+
+        // Partners' hooks: no bearer token, the partner's own signature proves the sender (`PartnerHook`).
+        let partnerHook = PartnerHook(
+            policy: holder, pipeline: pipeline, replays: ReplayGuard(), unidentified: unidentified, now: { Date() })
+        let hooks = router.group("w")
+        if let keyGuard { hooks.add(middleware: keyGuard) }
+        hooks.on("**", method: .post) { request, context in try await partnerHook.respond(request, context: context) }
 
         let audit = router.group("audit").add(
             middleware: BearerAuthenticator<Auditor>(

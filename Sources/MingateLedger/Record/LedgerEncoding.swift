@@ -20,7 +20,7 @@ public enum LedgerEncoding {
             out.member("caller", d.caller)
             out.member("decision", d.decision.rawValue)
             out.fields("disclosed", d.disclosed)
-            out.member("kind", LedgerEntry.Kind.disclosure.rawValue)
+            out.member("kind", draft.kind.rawValue)
             out.member("legal_basis", d.legalBasis)
             out.member("legal_reference", d.legalReference)
             out.member("method", d.method)

@@ -12,6 +12,8 @@ public struct LedgerEntry: Sendable, Equatable {
         case disclosure, outcome
         /// Refusals of callers that could not be identified, counted per window, reason and source.
         case refusals
+        /// A partner's hook: what a partner sent the platform, as delivered to an internal service (or refused).
+        case inbound
     }
 
     public let sequence: Int64
@@ -61,7 +63,7 @@ public enum LedgerDraft: Sendable {
 
     public var kind: LedgerEntry.Kind {
         switch self {
-        case .disclosure: .disclosure
+        case .disclosure(let disclosure): disclosure.direction == .inbound ? .inbound : .disclosure
         case .outcome: .outcome
         case .refusals: .refusals
         }

@@ -55,6 +55,8 @@ public struct LedgerFilter: Sendable, Equatable {
     public var requestID: String?
     /// Include outcome entries (by default only decisions).
     public var includeOutcomes: Bool = false
+    /// Which decisions: `disclosure` (calls to partners, the default) or `inbound` (partners' hooks).
+    public var kind: LedgerEntry.Kind = .disclosure
 
     public init(
         partner: String? = nil, purpose: String? = nil, caller: String? = nil, subjectKey: String? = nil,

@@ -294,7 +294,8 @@ public final class PostgresLedgerStore: LedgerStore {
         bindings.append(origin)
         bindings.append(after)
         var conditions = ["origin = $1", "seq > $2"]
-        if !filter.includeOutcomes { conditions.append("kind = 'disclosure'") }
+        // The kind is one of the enum's own raw values, never text from outside.
+        if !filter.includeOutcomes { conditions.append("kind = '\(filter.kind.rawValue)'") }
         for (column, value) in [
             ("partner", filter.partner), ("purpose", filter.purpose), ("caller", filter.caller),
             ("subject_key", filter.subjectKey), ("decision", filter.decision), ("request_id", filter.requestID),

@@ -127,7 +127,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func query(_ filter: LedgerFilter, after: Int64, limit: Int) throws(LedgerError) -> [LedgerEntry] {
         var conditions = ["seq > ?"]
         var values: [String] = []
-        if !filter.includeOutcomes { conditions.append("kind = 'disclosure'") }
+        // The kind is one of the enum's own raw values, never text from outside.
+        if !filter.includeOutcomes { conditions.append("kind = '\(filter.kind.rawValue)'") }
         for (column, value) in [
             ("partner", filter.partner), ("purpose", filter.purpose), ("caller", filter.caller),
             ("subject_key", filter.subjectKey), ("decision", filter.decision), ("request_id", filter.requestID),

@@ -5,6 +5,12 @@ public struct Disclosure: Sendable, Equatable {
         case forward, refuse
     }
 
+    /// Which way the data crosses: to a partner (a caller's request), or from one (a partner's hook, delivered to
+    /// an internal service). An inbound record is written as its own entry kind, `inbound`.
+    public enum Direction: String, Sendable {
+        case outbound, inbound
+    }
+
     /// The caller and the purpose of the erasure requests the gateway itself sends on a person's behalf: they are
     /// recorded like disclosures, and are neither a policy caller nor a partner purpose.
     public static let erasure = "erasure"
@@ -32,6 +38,8 @@ public struct Disclosure: Sendable, Equatable {
     public var decision: Outcome
     /// The refusal code, or `allowed`.
     public var reason: String
+    /// Outbound unless this is a partner's hook.
+    public var direction: Direction = .outbound
 
     public init(requestID: String, method: String, policyVersion: String) {
         self.requestID = requestID
@@ -41,6 +49,13 @@ public struct Disclosure: Sendable, Equatable {
         self.policyVersion = policyVersion
         self.decision = .refuse
         self.reason = "unset"
+    }
+
+    /// Names the partner on the other side: its id, legal entity and country.
+    public mutating func name(_ partner: Partner) {
+        self.partner = partner.id
+        partnerLegalEntity = partner.legalEntity
+        partnerCountry = partner.country
     }
 
     /// Turns this record into the record of a refusal: nothing was sent, so nothing is listed as disclosed and

@@ -109,21 +109,9 @@ extension Enforcer {
         let firstByte = request.body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
         switch mediaType {
         case "application/json":
-            if let charset = contentType["charset"], charset.lowercased() != "utf-8" {
-                throw Refusal(.unsupportedMediaType, "JSON bodies are UTF-8")
-            }
-            let document: JSONValue
-            do {
-                document = try JSONParser(maxDepth: limits.maxJSONDepth).parse(request.body)
-            } catch {
-                throw Refusal(Self.code(for: error), "\(error.message) at byte \(error.offset)")
-            }
-            if case .json(let query) = plan.purpose.subject, let node = query.select(in: document).first {
-                switch node.value {
-                case .string(let text): subjectID = text
-                case .number(let number): subjectID = number.text
-                default: break
-                }
+            let document = try parseJSON(request.body, contentType: contentType)
+            if case .json(let query) = plan.purpose.subject, let found = Self.subjectID(at: query, in: document) {
+                subjectID = found
             }
             guard document.isContainer || plan.json!.selectsRoot else {
                 throw Refusal(.unexpectedJSONRoot, "the JSON body is a \(document.typeName), not an object or array; no rule selects it")
@@ -214,11 +202,32 @@ extension Enforcer {
         return result
     }
 
-    private func transform<T>(_ body: () throws(TransformFailure) -> T) throws(Refusal) -> T {
+    func transform<T>(_ body: () throws(TransformFailure) -> T) throws(Refusal) -> T {
         do {
             return try body()
         } catch {
             throw Refusal(.transformFailed, "transform \(error.transform) cannot apply to the \(error.typeName) at \(error.path)")
+        }
+    }
+
+    /// A JSON body read strictly (UTF-8, within the depth limit); a parse error becomes its refusal.
+    func parseJSON(_ body: [UInt8], contentType: HeaderParameters) throws(Refusal) -> JSONValue {
+        if let charset = contentType["charset"], charset.lowercased() != "utf-8" {
+            throw Refusal(.unsupportedMediaType, "JSON bodies are UTF-8")
+        }
+        do {
+            return try JSONParser(maxDepth: limits.maxJSONDepth).parse(body)
+        } catch {
+            throw Refusal(Self.code(for: error), "\(error.message) at byte \(error.offset)")
+        }
+    }
+
+    /// The data subject's id where a body names it: a string, or a number's text; nil for anything else.
+    static func subjectID(at query: JSONPathQuery, in document: JSONValue) -> String? {
+        switch query.select(in: document).first?.value {
+        case .string(let text)?: text
+        case .number(let number)?: number.text
+        default: nil
         }
     }
 

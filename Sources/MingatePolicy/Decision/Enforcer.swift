@@ -31,6 +31,7 @@ public struct Enforcer: Sendable {
         let partner: Partner
         let transformer: Transformer
         let purposes: [String: PurposePlan]
+        let hooks: [String: HookPlan]
     }
 
     struct PurposePlan: Sendable {
@@ -70,10 +71,14 @@ public struct Enforcer: Sendable {
                             transformer: transformer, maxJSONDepth: limits.maxJSONDepth)
                     })
             }
-            plans[id] = PartnerPlan(
-                partner: partner,
-                transformer: transformer,
-                purposes: purposes)
+            var hooks: [String: HookPlan] = [:]
+            for (hookID, hook) in partner.hooks {
+                hooks[hookID] = HookPlan(
+                    hook: hook, json: JSONMinimiser(rules: hook.json, deny: policy.deny),
+                    headers: FieldMinimiser(rules: hook.headers, deny: policy.deny, caseInsensitive: true, kind: "header"),
+                    signatureHeaders: PartnerChecker.signatureHeaders(hook.verification))
+            }
+            plans[id] = PartnerPlan(partner: partner, transformer: transformer, purposes: purposes, hooks: hooks)
         }
         self.plans = plans
     }
@@ -103,9 +108,7 @@ public struct Enforcer: Sendable {
         if let permit {
             describe(permit, into: &record)
         } else if let path = try? PartnerPath.parse(target), let plan = plans[path.partner] {
-            record.partner = plan.partner.id
-            record.partnerLegalEntity = plan.partner.legalEntity
-            record.partnerCountry = plan.partner.country
+            record.name(plan.partner)
             if let purpose = plan.purposes[path.purpose]?.purpose {
                 record.purpose = purpose.id
                 record.legalBasis = purpose.legalBasis.rawValue
@@ -121,9 +124,7 @@ public struct Enforcer: Sendable {
         let partner = permit.placement.partner
         let purpose = permit.placement.purpose
         record.caller = permit.caller.id
-        record.partner = partner.id
-        record.partnerLegalEntity = partner.legalEntity
-        record.partnerCountry = partner.country
+        record.name(partner)
         record.purpose = purpose.id
         record.legalBasis = purpose.legalBasis.rawValue
         record.transferBasis = purpose.transferBasis?.rawValue

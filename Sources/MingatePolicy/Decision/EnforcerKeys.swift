@@ -8,10 +8,15 @@ public struct EnforcerKeys: Sendable {
     public let ledger: SymmetricKey
     /// Partner id → the full value of its credential header.
     public let credentials: [String: String]
+    /// `partner/hook` (`hookSecretName`) → the secret its sender's signature is checked with.
+    public let hookSecrets: [String: [UInt8]]
 
-    public init(pseudonym: SymmetricKey, ledger: SymmetricKey, credentials: [String: String]) {
+    public init(pseudonym: SymmetricKey, ledger: SymmetricKey, credentials: [String: String], hookSecrets: [String: [UInt8]] = [:]) {
         self.pseudonym = pseudonym
         self.ledger = ledger
         self.credentials = credentials
+        self.hookSecrets = hookSecrets
     }
+
+    public static func hookSecretName(partner: String, hook: String) -> String { "\(partner)/\(hook)" }
 }

@@ -74,6 +74,10 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         public static let badHeaderValue = Code("bad_header_value", 400)
         public static let malformedRequest = Code("malformed_request", 400)
         public static let unexpectedJSONRoot = Code("unexpected_json_root", 400)
+        public static let unknownHook = Code("unknown_hook", 404)
+        public static let webhookSignatureInvalid = Code("webhook_signature_invalid", 401)
+        public static let webhookReplayed = Code("webhook_replayed", 409)
+        public static let hookDeliveryFailed = Code("hook_delivery_failed", 502)
 
         public static let all: [Code] = [
             .unauthenticated, .callerNotAllowed, .badPath, .unknownPartner, .unknownPurpose, .routeNotAllowed,
@@ -84,6 +88,7 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
             .guardianConsentRequired, .consentUnavailable, .duplicateControlHeader, .requestTimeout, .tooManyConnections,
             .methodNotAllowed, .badRequest, .badConsent, .policyInvalid, .internalError, .badHost, .malformedChunked,
             .unsupportedTransferCoding, .badHeaderValue, .malformedRequest, .unexpectedJSONRoot,
+            .unknownHook, .webhookSignatureInvalid, .webhookReplayed, .hookDeliveryFailed,
         ]
     }
 }

@@ -9,14 +9,18 @@ public struct FixtureRunner: Sendable {
 
     public init(policy: PolicySet) {
         var credentials: [String: String] = [:]
+        var hookSecrets: [String: [UInt8]] = [:]
         for partner in policy.partners.values {
             if let injection = partner.credentials { credentials[partner.id] = injection.prefix + "fixture:\(injection.secret)" }
+            for hook in partner.hooks.values {
+                hookSecrets[EnforcerKeys.hookSecretName(partner: partner.id, hook: hook.id)] = Array("fixture:\(hook.verification.secret)".utf8)
+            }
         }
         enforcer = Enforcer(
             policy: policy,
             keys: EnforcerKeys(
                 pseudonym: SymmetricKey(data: Data("fixture-pseudonym-key".utf8)),
-                ledger: SymmetricKey(data: Data("fixture-ledger-key".utf8)), credentials: credentials))
+                ledger: SymmetricKey(data: Data("fixture-ledger-key".utf8)), credentials: credentials, hookSecrets: hookSecrets))
     }
 
     public struct Outcome: Sendable {
@@ -44,14 +48,65 @@ public struct FixtureRunner: Sendable {
             headers.append(("Content-Type", "multipart/form-data; boundary=\(Self.boundary)"))
         }
         let target = request.path + (request.query.map { "?" + $0 } ?? "")
-        let caller = fixture.caller.flatMap { id in enforcer.policy.callers.first { $0.id == id } }
-        let decision = enforcer.decide(
-            InboundRequest(method: request.method, target: target, headers: headers, body: body), caller: caller,
-            requestID: "fixture")
-        return Outcome(fixture: fixture, differences: Self.compare(decision, with: fixture.expectation, partner: enforcer.policy.partners))
+        let inbound = InboundRequest(method: request.method, target: target, headers: headers, body: body)
+        let decision: Decision
+        if target.hasPrefix(Enforcer.hookPrefix) {
+            decision = hook(inbound, at: fixture.at ?? Date())
+        } else {
+            let caller = fixture.caller.flatMap { id in enforcer.policy.callers.first { $0.id == id } }
+            decision = enforcer.decide(inbound, caller: caller, requestID: "fixture")
+        }
+        var differences = Self.compare(decision, with: fixture.expectation, policy: enforcer.policy)
+        if let answer = fixture.answer, let expected = fixture.returns, case .forward(_, let record) = decision {
+            differences += returned(answer, expected, record)
+        }
+        return Outcome(fixture: fixture, differences: differences)
     }
 
-    static func compare(_ decision: Decision, with expectation: PolicyFixture.Expectation, partner partners: [String: Partner]) -> [String] {
+    /// A hook's steps as the gateway runs them, minus the replay check (which needs the edge's memory).
+    func hook(_ request: InboundRequest, at now: Date) -> Decision {
+        let placement: HookPlacement
+        do throws(Refusal) {
+            placement = try enforcer.placeHook(target: request.target)
+        } catch {
+            return enforcer.refused(error, requestID: "fixture", method: request.method, target: request.target, caller: nil, permit: nil)
+        }
+        do throws(Refusal) {
+            guard request.method == "POST" else { throw Refusal(.methodNotAllowed, "a hook is called with POST") }
+            _ = try enforcer.authenticate(placement, headers: request.headers, body: request.body, now: now)
+            return try enforcer.receive(placement, request, requestID: "fixture")
+        } catch {
+            return enforcer.refusedHook(error, placement, requestID: "fixture")
+        }
+    }
+
+    /// The partner's answer through the purpose's `response:` allowlist (or whole, without one), against what the
+    /// fixture says the caller gets.
+    func returned(_ answer: PolicyFixture.Answer, _ expected: PolicyFixture.Answer, _ record: Disclosure) -> [String] {
+        var headers = answer.headers
+        var body: [UInt8] = []
+        if let json = answer.json {
+            body = JSONWriter().bytes(json)
+            if !headers.contains(where: { $0.name.lowercased() == "content-type" }) { headers.append(("Content-Type", "application/json")) }
+        } else if let text = answer.text {
+            body = Array(text.utf8)
+        }
+        let raw = PartnerAnswer(status: answer.status ?? 200, headers: headers, body: body)
+        let got: (status: Int, headers: [(name: String, value: String)], body: [UInt8])
+        if let minimiser = enforcer.answerMinimiser(partner: record.partner, purpose: record.purpose) {
+            let minimised = minimiser.minimise(raw)
+            got = (minimised.status, minimised.headers, minimised.body)
+        } else {
+            got = (raw.status, raw.headers, raw.body)
+        }
+        var out: [String] = []
+        if let status = expected.status, status != got.status { out.append("returned status \(got.status), expected \(status)") }
+        out += Self.compareHeaders(got.headers, expected.headers, what: "returned header", ignoring: ["content-type"])
+        out += Self.compareBody(got.body, json: expected.json, text: expected.text, what: "returned body")
+        return out
+    }
+
+    static func compare(_ decision: Decision, with expectation: PolicyFixture.Expectation, policy: PolicySet) -> [String] {
         switch (decision, expectation) {
         case (.refuse(let refusal, _), .refuse(let status, let code)):
             var out: [String] = []
@@ -65,35 +120,20 @@ public struct FixtureRunner: Sendable {
         case (.forward(let outbound, _), .forward(let expected)):
             var out: [String] = []
             if outbound.method != expected.method { out.append("method \(outbound.method), expected \(expected.method)") }
-            let base = partners[outbound.partner].map { $0.baseURL.hasSuffix("/") ? String($0.baseURL.dropLast()) : $0.baseURL } ?? ""
+            // A partner call's URL starts with the partner's base URL; a hook's with its service's hooks_url.
+            let record = decision.disclosure
+            let baseURL =
+                record.direction == .inbound
+                ? policy.callers.first { $0.id == record.caller }?.hooksURL : policy.partners[outbound.partner]?.baseURL
+            let base = baseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } ?? ""
             let rest = String(outbound.url.dropFirst(base.count))
             let path = rest.split(separator: "?", maxSplits: 1).first.map(String.init) ?? rest
             let query = rest.contains("?") ? String(rest.split(separator: "?", maxSplits: 1)[1]) : nil
             if path != expected.path { out.append("path \(path), expected \(expected.path)") }
             if query != expected.query { out.append("query \(query ?? "none"), expected \(expected.query ?? "none")") }
-            let actualHeaders = Dictionary(outbound.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { a, b in a + ", " + b })
-            let expectedHeaders = Dictionary(expected.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { a, b in a + ", " + b })
-            for (name, value) in expectedHeaders.sorted(by: { $0.key < $1.key }) {
-                if let actual = actualHeaders[name] {
-                    if actual != value && !(name == "content-type" && actual.hasPrefix("multipart/") && value.hasPrefix("multipart/")) {
-                        out.append("header \(name): \(actual), expected \(value)")
-                    }
-                } else {
-                    out.append("header \(name) missing")
-                }
-            }
-            for name in actualHeaders.keys.sorted() where expectedHeaders[name] == nil {
-                out.append("header \(name) sent but not expected")
-            }
-            if let json = expected.json {
-                if let actual = try? JSONParser().parse(outbound.body) {
-                    if actual != json { out.append("body \(JSONWriter().string(actual)), expected \(JSONWriter().string(json))") }
-                } else {
-                    out.append("body is not JSON")
-                }
-            } else if let text = expected.text {
-                let actual = String(decoding: outbound.body, as: UTF8.self)
-                if actual != text { out.append("body \(actual), expected \(text)") }
+            out += compareHeaders(outbound.headers, expected.headers, what: "header")
+            if expected.json != nil || expected.text != nil {
+                out += compareBody(outbound.body, json: expected.json, text: expected.text, what: "body")
             } else if let parts = expected.parts {
                 let contentType = outbound.headers.first { $0.name.lowercased() == "content-type" }?.value ?? ""
                 let boundary = HeaderParameters.parse(contentType)["boundary"] ?? ""
@@ -109,5 +149,40 @@ public struct FixtureRunner: Sendable {
             }
             return out
         }
+    }
+
+    /// Headers as sent against headers as expected, by lower-cased name; `ignoring` names that may differ.
+    static func compareHeaders(
+        _ actual: [(name: String, value: String)], _ expected: [(name: String, value: String)], what: String,
+        ignoring: Set<String> = []
+    ) -> [String] {
+        var out: [String] = []
+        let actualHeaders = Dictionary(actual.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { a, b in a + ", " + b })
+        let expectedHeaders = Dictionary(expected.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { a, b in a + ", " + b })
+        for (name, value) in expectedHeaders.sorted(by: { $0.key < $1.key }) {
+            if let actual = actualHeaders[name] {
+                if actual != value && !(name == "content-type" && actual.hasPrefix("multipart/") && value.hasPrefix("multipart/")) {
+                    out.append("\(what) \(name): \(actual), expected \(value)")
+                }
+            } else {
+                out.append("\(what) \(name) missing")
+            }
+        }
+        for name in actualHeaders.keys.sorted() where expectedHeaders[name] == nil && !ignoring.contains(name) {
+            out.append("\(what) \(name) sent but not expected")
+        }
+        return out
+    }
+
+    /// A body against the JSON or text expected; with neither, the body must be empty.
+    static func compareBody(_ body: [UInt8], json: JSONValue?, text: String?, what: String) -> [String] {
+        if let json {
+            guard let actual = try? JSONParser().parse(body) else { return ["\(what) is not JSON"] }
+            return actual == json ? [] : ["\(what) \(JSONWriter().string(actual)), expected \(JSONWriter().string(json))"]
+        } else if let text {
+            let actual = String(decoding: body, as: UTF8.self)
+            return actual == text ? [] : ["\(what) \(actual), expected \(text)"]
+        }
+        return body.isEmpty ? [] : ["\(what) is not empty, none expected"]
     }
 }

@@ -51,10 +51,43 @@ public struct PolicyDiff: Sendable {
         return out
     }
 
+    /// What a hook lets through to the internal service, keyed like `fields(_:)`.
+    static func fields(_ hook: Hook) -> [String: Field] {
+        var out: [String: Field] = [:]
+        for rule in hook.json { out["body " + rule.query.text] = Field(category: rule.category, transform: rule.transform.description) }
+        for rule in hook.headers { out["header " + rule.name] = Field(category: rule.category, transform: rule.transform.description) }
+        return out
+    }
+
     public init(old: PolicySet, new: PolicySet) {
         var changes: [Change] = []
         func add(_ partner: String, _ purpose: String?, _ kind: Kind, _ text: String) {
             changes.append(Change(partner: partner, purpose: purpose, kind: kind, text: text))
+        }
+        let oldSensitive = { (category: String) in old.categories[category]?.sensitive == true }
+        let newSensitive = { (category: String) in new.categories[category]?.sensitive == true }
+        /// Field by field: one added grows, one removed shrinks, a more revealing transform or a newly sensitive
+        /// category grows.
+        func fieldChanges(_ id: String, _ label: String, _ oldFields: [String: Field], _ newFields: [String: Field], verb: String) {
+            for key in Set(oldFields.keys).union(newFields.keys).sorted() {
+                switch (oldFields[key], newFields[key]) {
+                case (nil, let added?):
+                    add(id, label, .grows, "starts \(verb) \(key) as \(added.category)\(newSensitive(added.category) ? " (SENSITIVE)" : "") [\(added.transform)]")
+                case (let removed?, nil):
+                    add(id, label, .shrinks, "stops \(verb) \(key) (\(removed.category))")
+                case (let before?, let after?):
+                    if before.category != after.category {
+                        add(id, label, newSensitive(after.category) && !oldSensitive(before.category) ? .grows : .changes,
+                            "\(key): category \(before.category) → \(after.category)")
+                    }
+                    if before.transform != after.transform {
+                        let kind: Kind = Self.strength(after.transform) > Self.strength(before.transform) ? .grows : .shrinks
+                        add(id, label, kind, "\(key): transform \(before.transform) → \(after.transform)")
+                    }
+                case (nil, nil):
+                    break
+                }
+            }
         }
         for id in Set(old.partners.keys).union(new.partners.keys).sorted() {
             guard let after = new.partners[id] else {
@@ -66,6 +99,10 @@ public struct PolicyDiff: Sendable {
                 for purpose in after.purposes.values.sorted(by: { $0.id < $1.id }) {
                     let categories = Set(Self.fields(purpose).values.map(\.category)).sorted()
                     add(id, purpose.id, .grows, "new purpose (\(purpose.legalBasis.rawValue)): \(categories.joined(separator: ", "))")
+                }
+                for hook in after.hooks.values.sorted(by: { $0.id < $1.id }) {
+                    let categories = Set(Self.fields(hook).values.map(\.category)).sorted()
+                    add(id, "hook:" + hook.id, .grows, "new hook (\(hook.legalBasis.rawValue)), delivered to \(hook.deliverTo): collects \(categories.joined(separator: ", "))")
                 }
                 continue
             }
@@ -92,29 +129,30 @@ public struct PolicyDiff: Sendable {
                 let newRoutes = Set(newPurpose.routes.map(\.description))
                 for route in newRoutes.subtracting(oldRoutes).sorted() { add(id, purposeID, .grows, "new route \(route)") }
                 for route in oldRoutes.subtracting(newRoutes).sorted() { add(id, purposeID, .changes, "route removed: \(route)") }
-                let oldFields = Self.fields(oldPurpose)
-                let newFields = Self.fields(newPurpose)
-                let oldSensitive = { (category: String) in old.categories[category]?.sensitive == true }
-                let newSensitive = { (category: String) in new.categories[category]?.sensitive == true }
-                for key in Set(oldFields.keys).union(newFields.keys).sorted() {
-                    switch (oldFields[key], newFields[key]) {
-                    case (nil, let added?):
-                        add(id, purposeID, .grows, "starts disclosing \(key) as \(added.category)\(newSensitive(added.category) ? " (SENSITIVE)" : "") [\(added.transform)]")
-                    case (let removed?, nil):
-                        add(id, purposeID, .shrinks, "stops disclosing \(key) (\(removed.category))")
-                    case (let before?, let after?):
-                        if before.category != after.category {
-                            add(id, purposeID, newSensitive(after.category) && !oldSensitive(before.category) ? .grows : .changes,
-                                "\(key): category \(before.category) → \(after.category)")
-                        }
-                        if before.transform != after.transform {
-                            let kind: Kind = Self.strength(after.transform) > Self.strength(before.transform) ? .grows : .shrinks
-                            add(id, purposeID, kind, "\(key): transform \(before.transform) → \(after.transform)")
-                        }
-                    case (nil, nil):
-                        break
-                    }
+                fieldChanges(id, purposeID, Self.fields(oldPurpose), Self.fields(newPurpose), verb: "disclosing")
+            }
+            // Hooks: what partners send in and the platform's services receive. More of it grows what is collected.
+            for hookID in Set(before.hooks.keys).union(after.hooks.keys).sorted() {
+                let label = "hook:" + hookID
+                guard let newHook = after.hooks[hookID] else {
+                    add(id, label, .shrinks, "hook removed")
+                    continue
                 }
+                let categories = Set(Self.fields(newHook).values.map(\.category)).sorted()
+                guard let oldHook = before.hooks[hookID] else {
+                    add(id, label, .grows, "new hook (\(newHook.legalBasis.rawValue)), delivered to \(newHook.deliverTo): collects \(categories.joined(separator: ", "))")
+                    continue
+                }
+                if oldHook.deliverTo != newHook.deliverTo {
+                    add(id, label, .grows, "now delivered to \(newHook.deliverTo) (was \(oldHook.deliverTo))")
+                }
+                if oldHook.verification != newHook.verification {
+                    add(id, label, .changes, "signature \(oldHook.verification.scheme.rawValue) → \(newHook.verification.scheme.rawValue), secret \(newHook.verification.secret), window \(newHook.verification.windowSeconds) s")
+                }
+                if oldHook.legalBasis != newHook.legalBasis {
+                    add(id, label, .changes, "legal basis \(oldHook.legalBasis.rawValue) → \(newHook.legalBasis.rawValue)")
+                }
+                fieldChanges(id, label, Self.fields(oldHook), Self.fields(newHook), verb: "collecting")
             }
         }
         for word in Set(old.deny.words).subtracting(new.deny.words).sorted() {

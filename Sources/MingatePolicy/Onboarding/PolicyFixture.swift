@@ -23,12 +23,28 @@ import Yams
 /// ```
 /// `body` is JSON written as YAML; `body_text` is sent as it is; `multipart` lists parts
 /// (`name`, `content_type`, `filename`, `text` or `base64`). Secrets are `fixture:<reference>`.
+///
+/// What comes back: `answer: {status, headers, body}` is the partner's answer, and `expect.returns: {status,
+/// headers, body}` what the caller must get of it (cut to the purpose's `response:` allowlist, or whole).
+///
+/// A partner's hook has no `caller`; its request goes to `/w/{partner}/{hook}`, signed with the fixture secret, and
+/// `expect.forward` (or `expect.deliver`) is what the internal service receives, its `path` under the service's
+/// `hooks_url` (`/{partner}/{hook}`). `at` (RFC 3339 or Unix seconds) is the clock signed timestamps are checked
+/// against; without it, now.
 public struct PolicyFixture: Sendable {
     public struct Part: Sendable, Equatable {
         public var name: String
         public var contentType: String?
         public var filename: String?
         public var bytes: [UInt8]
+    }
+
+    /// A partner's answer, or what the caller gets back of it.
+    public struct Answer: Sendable {
+        public var status: Int?
+        public var headers: [(name: String, value: String)]
+        public var json: JSONValue?
+        public var text: String?
     }
 
     public struct Message: Sendable {
@@ -51,6 +67,11 @@ public struct PolicyFixture: Sendable {
     public let caller: String?
     public let request: Message
     public let expectation: Expectation
+    /// The partner's answer to run through the purpose's `response:` allowlist, and what the caller must get.
+    public let answer: Answer?
+    public let returns: Answer?
+    /// The clock for a hook's signed timestamp.
+    public let at: Date?
 
     public struct ParseError: Error, Sendable, CustomStringConvertible {
         public let file: String
@@ -67,13 +88,36 @@ public struct PolicyFixture: Sendable {
         guard let request = top["request"] else { throw fail("missing 'request'") }
         self.request = try Self.message(request, file: file, isRequest: true)
         guard case .mapping(let expect)? = top["expect"] else { throw fail("missing 'expect'") }
-        if let forward = expect["forward"] {
+        if let forward = expect["forward"] ?? expect["deliver"] {
             expectation = .forward(try Self.message(forward, file: file, isRequest: false))
         } else if case .mapping(let refuse)? = expect["refuse"], let status = refuse["status"]?.int, let code = refuse["code"]?.string {
             expectation = .refuse(status: status, code: code)
         } else {
             throw fail("'expect' has 'forward' or 'refuse: {status, code}'")
         }
+        answer = top["answer"].map(Self.answer)
+        returns = expect["returns"].map(Self.answer)
+        if (answer == nil) != (returns == nil) { throw fail("'answer' (the partner's) and 'expect.returns' (the caller's) go together") }
+        if let text = top["at"]?.string {
+            if let seconds = Double(text) {
+                at = Date(timeIntervalSince1970: seconds)
+            } else if let date = ISO8601DateFormatter().date(from: text) {
+                at = date
+            } else {
+                throw fail("'at' is RFC 3339 (2026-11-25T10:00:00Z) or Unix seconds")
+            }
+        } else {
+            at = nil
+        }
+    }
+
+    static func answer(_ node: Node) -> Answer {
+        guard case .mapping(let map) = node else { return Answer(status: nil, headers: [], json: nil, text: nil) }
+        var headers: [(String, String)] = []
+        if case .mapping(let headerMap)? = map["headers"] {
+            for (key, value) in headerMap { headers.append((key.string ?? "", value.string ?? "")) }
+        }
+        return Answer(status: map["status"]?.int, headers: headers, json: map["body"].map(Self.json), text: map["body_text"]?.string)
     }
 
     static func message(_ node: Node, file: String, isRequest: Bool) throws(ParseError) -> Message {

@@ -83,6 +83,15 @@ public struct PolicyLinter: Sendable {
                     problem(.warning, file, "\(place).body", "a body allowlist, but every route is GET or DELETE: unreachable")
                 }
             }
+            for hook in partner.hooks.values.sorted(by: { $0.id < $1.id }) {
+                let place = "hooks.\(hook.id)"
+                if !secretExists(hook.verification.secret) {
+                    problem(secretsRequired ? .error : .warning, file, place + ".verify.secret", "secret \(hook.verification.secret) is not set here")
+                }
+                if hook.descriptionID == nil {
+                    problem(.warning, file, place, "no description_id: the Indonesian access report shows the English description")
+                }
+            }
         }
         for reference in [policy.pseudonymKey, policy.ledgerKey] where !secretExists(reference) {
             problem(secretsRequired ? .error : .warning, "policies/gateway.yaml", "keys", "secret \(reference) is not set here")

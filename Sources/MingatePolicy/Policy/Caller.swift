@@ -5,11 +5,14 @@ public struct Caller: Sendable {
     public let tokenDigest: [UInt8]
     /// Partner id → the purposes this caller may use with it.
     public let mayUse: [String: Set<String>]
+    /// Where the service receives partners' hooks: `POST {hooksURL}/{partner}/{hook}`. Nil: it receives none.
+    public let hooksURL: String?
 
-    public init(id: String, tokenDigest: [UInt8], mayUse: [String: Set<String>]) {
+    public init(id: String, tokenDigest: [UInt8], mayUse: [String: Set<String>], hooksURL: String? = nil) {
         self.id = id
         self.tokenDigest = tokenDigest
         self.mayUse = mayUse
+        self.hooksURL = hooksURL
     }
 
     public func mayUse(partner: String, purpose: String) -> Bool {

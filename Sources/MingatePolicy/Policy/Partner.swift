@@ -11,10 +11,13 @@ public struct Partner: Sendable {
     public let credentials: CredentialInjection?
     public let erasure: ErasureChannel
     public let purposes: [String: Purpose]
+    /// The calls this partner makes to the platform (`POST /w/{partner}/{hook}`).
+    public let hooks: [String: Hook]
 
     public init(
         id: String, name: String, legalEntity: String, country: String, baseURL: String, tls: TLSSettings,
-        timeouts: Timeouts, credentials: CredentialInjection?, erasure: ErasureChannel, purposes: [String: Purpose]
+        timeouts: Timeouts, credentials: CredentialInjection?, erasure: ErasureChannel, purposes: [String: Purpose],
+        hooks: [String: Hook] = [:]
     ) {
         self.id = id
         self.name = name
@@ -26,6 +29,7 @@ public struct Partner: Sendable {
         self.credentials = credentials
         self.erasure = erasure
         self.purposes = purposes
+        self.hooks = hooks
     }
 }
 
@@ -33,11 +37,21 @@ public struct TLSSettings: Sendable, Hashable {
     /// A PEM file of CA certificates to trust instead of the system's.
     public let caFile: String?
     public let verify: Bool
+
+    public init(caFile: String?, verify: Bool) {
+        self.caFile = caFile
+        self.verify = verify
+    }
 }
 
 public struct Timeouts: Sendable, Hashable {
     public let connectMilliseconds: Int
     public let requestMilliseconds: Int
+
+    public init(connectMilliseconds: Int, requestMilliseconds: Int) {
+        self.connectMilliseconds = connectMilliseconds
+        self.requestMilliseconds = requestMilliseconds
+    }
 }
 
 /// How the partner's credentials go on the outbound request: a header whose value is `prefix` + the secret.

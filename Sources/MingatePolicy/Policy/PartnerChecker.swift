@@ -79,12 +79,16 @@ struct PartnerChecker {
             }
             if let purpose = self.purpose(id, rawPurpose, crossBorder: country != homeCountry) { purposes[id] = purpose }
         }
+        var hooks: [String: Hook] = [:]
+        for (id, rawHook) in (raw.hooks ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if let hook = self.hook(id, rawHook) { hooks[id] = hook }
+        }
         guard problems.filter({ $0.severity == .error }).count == before else { return nil }
         return Partner(
             id: raw.id, name: raw.name ?? raw.id, legalEntity: legalEntity, country: country, baseURL: baseURL,
             tls: TLSSettings(caFile: raw.tls?.ca_file, verify: raw.tls?.verify ?? true),
             timeouts: Timeouts(connectMilliseconds: connect, requestMilliseconds: request),
-            credentials: credentials, erasure: erasure, purposes: purposes)
+            credentials: credentials, erasure: erasure, purposes: purposes, hooks: hooks)
     }
 
     mutating func purpose(_ id: String, _ raw: RawPurpose, crossBorder: Bool) -> Purpose? {

@@ -84,6 +84,7 @@ public struct PolicyCompiler: Sendable {
 
         // partners/
         var partners: [String: Partner] = [:]
+        var partnerFiles: [String: (path: String, node: Node)] = [:]
         for file in source.partnerFiles {
             guard let (raw, node) = context.decode(RawPartner.self, schema: RawPartner.schema, file) else { continue }
             let expectedID = ((file.path as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -93,7 +94,10 @@ public struct PolicyCompiler: Sendable {
                 checker.error("id", "partner id '\(raw.id)' does not match the file name '\(expectedID)'")
             }
             if partners[raw.id] != nil { checker.error("id", "partner '\(raw.id)' is defined twice") }
-            if let partner = checker.partner(raw) { partners[raw.id] = partner }
+            if let partner = checker.partner(raw) {
+                partners[raw.id] = partner
+                partnerFiles[raw.id] = (file.path, node)
+            }
             context.problems += checker.problems
         }
 
@@ -125,7 +129,32 @@ public struct PolicyCompiler: Sendable {
                     }
                     mayUse[partnerID] = Set(purposes)
                 }
-                callers.append(Caller(id: id, tokenDigest: digest, mayUse: mayUse))
+                var hooksURL: String?
+                if let text = caller.hooks_url {
+                    if let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil,
+                        url.query == nil
+                    {
+                        hooksURL = text.hasSuffix("/") ? String(text.dropLast()) : text
+                    } else {
+                        context.problem(.error, path, node.line(at: place + ".hooks_url"), place + ".hooks_url", "hooks_url must be an absolute http(s) URL without a query")
+                    }
+                }
+                callers.append(Caller(id: id, tokenDigest: digest, mayUse: mayUse, hooksURL: hooksURL))
+            }
+        }
+        // Every hook is delivered to a service that says where it receives hooks.
+        for partner in partners.values.sorted(by: { $0.id < $1.id }) {
+            for hook in partner.hooks.values.sorted(by: { $0.id < $1.id }) {
+                let file = partnerFiles[partner.id]?.path ?? "partners/\(partner.id).yaml"
+                let place = "hooks.\(hook.id).deliver_to"
+                let line = partnerFiles[partner.id]?.node.line(at: place)
+                guard let service = callers.first(where: { $0.id == hook.deliverTo }) else {
+                    context.problem(.error, file, line, place, "'\(hook.deliverTo)' is not a caller in callers.yaml")
+                    continue
+                }
+                if service.hooksURL == nil {
+                    context.problem(.error, file, line, place, "caller '\(service.id)' has no hooks_url: say where it receives hooks")
+                }
             }
         }
 

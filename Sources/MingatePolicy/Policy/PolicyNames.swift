@@ -29,7 +29,16 @@ extension PolicySet {
 
     /// The names of a ledger search (audit query, `/audit/records`): a misspelt one would find nothing and look
     /// like "no such disclosure". A purpose without a partner must be one some partner has.
-    public func checkSearch(partner: String?, purpose: String?, caller: String?) throws(Refusal) {
+    /// With `hooks`, the purpose is a hook id (a search of `inbound` entries).
+    public func checkSearch(partner: String?, purpose: String?, caller: String?, hooks: Bool = false) throws(Refusal) {
+        if hooks {
+            if let partner { _ = try checkPartner(partner) }
+            if let purpose, !partners.values.contains(where: { ($0.id == partner || partner == nil) && $0.hooks[purpose] != nil }) {
+                throw Refusal(.unknownHook, "no hook '\(purpose)'\(partner.map { " of partner '\($0)'" } ?? "")")
+            }
+            if let caller { try checkCaller(caller) }
+            return
+        }
         if let partner {
             if let purpose { _ = try checkPurpose(partner: partner, purpose: purpose) } else { _ = try checkPartner(partner) }
         } else if let purpose, purpose != Disclosure.erasure, !partners.values.contains(where: { $0.purposes[purpose] != nil }) {

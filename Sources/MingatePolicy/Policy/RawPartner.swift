@@ -11,6 +11,7 @@ struct RawPartner: Decodable {
     var credentials: RawCredentials?
     var erasure: RawErasure?
     var purposes: [String: RawPurpose]?
+    var hooks: [String: RawHook]?
 
     static let schema = YAMLSchema.object([
         "id": .scalar, "name": .scalar, "legal_entity": .scalar, "country": .scalar, "base_url": .scalar,
@@ -21,7 +22,46 @@ struct RawPartner: Decodable {
             "contact": .scalar, "endpoint": .object(["method": .scalar, "path": .scalar]),
         ]),
         "purposes": .map(RawPurpose.schema),
+        "hooks": .map(RawHook.schema),
     ])
+}
+
+/// A call the partner makes to the platform, as written.
+struct RawHook: Decodable {
+    var description: String?
+    var description_id: String?
+    var legal_basis: String?
+    var justification: String?
+    var verify: RawVerify?
+    var deliver_to: String?
+    var subject: RawSubject?
+    var body: RawHookBody?
+    var headers: [RawField]?
+
+    static let schema = YAMLSchema.object([
+        "description": .scalar, "description_id": .scalar, "legal_basis": .scalar, "justification": .scalar,
+        "verify": .object([
+            "scheme": .scalar, "secret": .scalar, "header": .scalar, "encoding": .scalar, "prefix": .scalar,
+            "window_seconds": .scalar,
+        ]),
+        "deliver_to": .scalar,
+        "subject": .object(["json": .scalar]),
+        "body": .object(["json": .list(RawPurpose.jsonRuleSchema)]),
+        "headers": .list(RawPurpose.fieldSchema),
+    ])
+}
+
+struct RawVerify: Decodable {
+    var scheme: String?
+    var secret: String?
+    var header: String?
+    var encoding: String?
+    var prefix: String?
+    var window_seconds: Int?
+}
+
+struct RawHookBody: Decodable {
+    var json: [RawJSONRule]?
 }
 
 struct RawTLS: Decodable {
@@ -72,16 +112,16 @@ struct RawPurpose: Decodable {
     static let fieldSchema = YAMLSchema.object([
         "name": .scalar, "allow": .scalar, "category": .scalar, "transform": .scalar, "justification": .scalar,
     ])
+    static let jsonRuleSchema = YAMLSchema.object([
+        "path": .scalar, "allow": .scalar, "category": .scalar, "transform": .scalar, "justification": .scalar,
+    ])
     static let schema = YAMLSchema.object([
         "description": .scalar, "description_id": .scalar, "legal_basis": .scalar, "transfer_basis": .scalar,
         "justification": .scalar, "retention": .scalar, "retention_id": .scalar, "legal_request": .scalar, "subject": .object(["header": .scalar, "json": .scalar]),
         "routes": .list(.scalar),
         "path_params": .list(fieldSchema),
         "body": .object([
-            "json": .list(
-                .object([
-                    "path": .scalar, "allow": .scalar, "category": .scalar, "transform": .scalar, "justification": .scalar,
-                ])),
+            "json": .list(jsonRuleSchema),
             "form": .list(fieldSchema),
             "multipart": .list(
                 .object([
@@ -92,10 +132,7 @@ struct RawPurpose: Decodable {
         "query": .list(fieldSchema),
         "headers": .list(fieldSchema),
         "response": .object([
-            "json": .list(
-                .object([
-                    "path": .scalar, "allow": .scalar, "category": .scalar, "transform": .scalar, "justification": .scalar,
-                ])),
+            "json": .list(jsonRuleSchema),
             "headers": .list(fieldSchema),
         ]),
     ])

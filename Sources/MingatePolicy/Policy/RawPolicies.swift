@@ -53,7 +53,7 @@ struct RawCallers: Decodable {
     static let schema = YAMLSchema.object([
         "callers": .map(
             .object([
-                "description": .scalar, "token_sha256": .scalar, "may_use": .map(.list(.scalar)),
+                "description": .scalar, "token_sha256": .scalar, "may_use": .map(.list(.scalar)), "hooks_url": .scalar,
             ]))
     ])
 }
@@ -62,6 +62,8 @@ struct RawCaller: Decodable {
     var description: String?
     var token_sha256: String?
     var may_use: [String: [String]]?
+    /// Where the service receives partners' hooks (`POST {hooks_url}/{partner}/{hook}`).
+    var hooks_url: String?
 }
 
 /// `policies/auditors.yaml` as written: who may read the ledger over HTTP. Never the same token as a caller.
