@@ -106,9 +106,15 @@ struct PolicyCommand: ParsableCommand {
             } else {
                 body = []
             }
+            // The headers as given, and the body's Content-Type.
+            var headerPairs: [(name: String, value: String)] = headers.compactMap {
+                let parts = $0.split(separator: ":", maxSplits: 1)
+                return parts.count == 2 ? (String(parts[0]), parts[1].trimmingCharacters(in: .whitespaces)) : nil
+            }
+            if !body.isEmpty { headerPairs.append(("Content-Type", contentType)) }
             if let hook {
                 guard purpose == nil else { throw CommandFailure("give --purpose or --hook, not both") }
-                return try explain(hook: hook, policy: policy, body: body)
+                return try explain(hook: hook, policy: policy, headers: headerPairs, body: body)
             }
             guard let purpose else { throw CommandFailure("give --purpose (a call to the partner) or --hook (a call from it)") }
             guard let partnerPolicy = policy.partners[partner], let purposePolicy = partnerPolicy.purposes[purpose] else {
@@ -122,11 +128,6 @@ struct PolicyCommand: ParsableCommand {
                 }
             }.reduce("") { $0 + "/" + $1 }
             let callerID = caller ?? policy.callers.first { $0.mayUse(partner: partner, purpose: purpose) }?.id ?? "nobody"
-            var headerPairs: [(String, String)] = headers.compactMap {
-                let parts = $0.split(separator: ":", maxSplits: 1)
-                return parts.count == 2 ? (String(parts[0]), parts[1].trimmingCharacters(in: .whitespaces)) : nil
-            }
-            if !body.isEmpty { headerPairs.append(("Content-Type", contentType)) }
             let runner = FixtureRunner(policy: policy)
             let enforcer = runner.enforcer
             let inbound = InboundRequest(
@@ -184,15 +185,10 @@ struct PolicyCommand: ParsableCommand {
         }
 
         /// A partner's hook, dry: placed and minimised as the gateway would, the signature step named, not run.
-        func explain(hook hookID: String, policy: PolicySet, body: [UInt8]) throws {
+        func explain(hook hookID: String, policy: PolicySet, headers headerPairs: [(name: String, value: String)], body: [UInt8]) throws {
             guard let partnerPolicy = policy.partners[partner], let hook = partnerPolicy.hooks[hookID] else {
                 throw CommandFailure("no hook \(partner)/\(hookID)")
             }
-            var headerPairs: [(String, String)] = headers.compactMap {
-                let parts = $0.split(separator: ":", maxSplits: 1)
-                return parts.count == 2 ? (String(parts[0]), parts[1].trimmingCharacters(in: .whitespaces)) : nil
-            }
-            if !body.isEmpty { headerPairs.append(("Content-Type", contentType)) }
             let enforcer = FixtureRunner(policy: policy).enforcer
             let target = "\(Enforcer.hookPrefix)\(partner)/\(hookID)"
             let decision: Decision

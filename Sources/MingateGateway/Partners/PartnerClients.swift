@@ -94,26 +94,24 @@ public final class PartnerClients: Service, Sendable {
         public let body: ByteBuffer
     }
 
-    /// Sends the request with the gateway's request id (`X-Request-Id`, so the partner's logs can be matched with
+    /// Sends the request (to its partner, or a hook to its internal service) with the gateway's request id (`X-Request-Id`, so the partner's logs can be matched with
     /// the ledger); failures come back as the refusals the caller sees (502, 504).
     public func send(_ request: OutboundRequest, requestID: String, maxResponseBytes: Int) async throws(Refusal)
         -> PartnerResponse
     {
-        guard let pooled = clients.withLockedValue({ $0[request.partner] }) else {
-            throw Refusal(.partnerUnreachable, "no client for partner '\(request.partner)'")
-        }
-        return try await execute(request, on: pooled, requestID: requestID, maxResponseBytes: maxResponseBytes)
-    }
-
-    /// Delivers a partner's hook, already minimised, to the internal service its URL names; failures come back as
-    /// `hook_delivery_failed` (502), so the partner retries.
-    public func deliver(_ request: OutboundRequest, requestID: String, maxResponseBytes: Int) async throws(Refusal)
-        -> PartnerResponse
-    {
-        do throws(Refusal) {
-            return try await execute(request, on: internalServices, requestID: requestID, maxResponseBytes: maxResponseBytes)
-        } catch {
-            throw Refusal(.hookDeliveryFailed, "the internal service could not take the hook (\(error.code.rawValue))")
+        switch request.destination {
+        case .partner:
+            guard let pooled = clients.withLockedValue({ $0[request.partner] }) else {
+                throw Refusal(.partnerUnreachable, "no client for partner '\(request.partner)'")
+            }
+            return try await execute(request, on: pooled, requestID: requestID, maxResponseBytes: maxResponseBytes)
+        case .internalService(let service):
+            // A partner's hook: a failure is `hook_delivery_failed` (502), so the partner retries.
+            do throws(Refusal) {
+                return try await execute(request, on: internalServices, requestID: requestID, maxResponseBytes: maxResponseBytes)
+            } catch {
+                throw Refusal(.hookDeliveryFailed, "\(service) could not take the hook (\(error.code.rawValue))")
+            }
         }
     }
 

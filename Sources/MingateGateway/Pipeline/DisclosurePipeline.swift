@@ -48,16 +48,13 @@ struct DisclosurePipeline: Sendable {
             let sending = ContinuousClock.now
             let inbound = disclosure.direction == .inbound
             do {
-                let raw =
-                    inbound
-                    ? try await clients.deliver(outbound, requestID: requestID, maxResponseBytes: maxResponseBytes)
-                    : try await clients.send(outbound, requestID: requestID, maxResponseBytes: maxResponseBytes)
+                let raw = try await clients.send(outbound, requestID: requestID, maxResponseBytes: maxResponseBytes)
                 // Cut to the purpose's `response:` allowlist; without one, relayed as it came and recorded as such.
                 // A hook's delivery answer never goes back to the partner (it gets an acknowledgement): `withheld`.
                 var answer = raw
                 var handling = inbound ? "withheld" : "relayed"
                 var received: [DisclosedField] = []
-                if !inbound, let minimiser = enforcer.answerMinimiser(partner: disclosure.partner, purpose: disclosure.purpose) {
+                if let minimiser = enforcer.answerMinimiser(for: disclosure) {
                     let minimised = minimiser.minimise(
                         PartnerAnswer(status: raw.status, headers: raw.headers, body: Array(raw.body.readableBytesView)))
                     answer = PartnerClients.PartnerResponse(

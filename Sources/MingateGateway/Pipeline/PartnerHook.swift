@@ -29,11 +29,14 @@ struct PartnerHook: Sendable {
         for field in request.headers { headers.append((field.name.rawName, field.value)) }
 
         let placement: HookPlacement
+        // The partner the path named, once placed: refusals are counted against it.
+        var partner: String?
         let body: [UInt8]
         let replayKey: String
         do throws(Refusal) {
             try RequestFraming.check(hasHost: request.head.authority != nil, headers: headers)
             placement = try enforcer.placeHook(target: target)
+            partner = placement.partner.id
             body = try await PartnerCall.readBody(request, limit: enforcer.limits.maxBodyBytes)
             let proof = try enforcer.authenticate(placement, headers: headers, body: body, now: now())
             replayKey = "\(placement.partner.id)/\(placement.hook.id)/\(proof.replayKey)"
@@ -41,7 +44,6 @@ struct PartnerHook: Sendable {
                 throw Refusal(.webhookReplayed, "this message was already accepted")
             }
         } catch {
-            let partner = (try? enforcer.placeHook(target: target))?.partner.id
             unidentified.count(reason: error.code.rawValue, source: enforcer.sourceKey(for: context.remoteAddress), partner: partner)
             pipeline.metrics.refused(reason: error.code.rawValue, partner: partner ?? "-")
             throw error

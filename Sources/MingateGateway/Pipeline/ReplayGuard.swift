@@ -33,6 +33,4 @@ final class ReplayGuard: Sendable {
     func release(_ key: String) {
         _ = seen.withLockedValue { $0.until.removeValue(forKey: key) }
     }
-
-    var count: Int { seen.withLockedValue { $0.until.count } }
 }

@@ -62,8 +62,6 @@ public struct LoadedPolicy: Sendable {
             ledgerKeyFingerprint: KeyedDigests.ledgerKeyFingerprint(keys.ledger))
     }
 
-    static func withoutTrailingSlash(_ url: String) -> String { url.hasSuffix("/") ? String(url.dropLast()) : url }
-
     /// `http(s)://127.x.x.x`, `[::1]` or `localhost`, with an optional port and path.
     static func isLoopback(_ url: String) -> Bool {
         guard let components = URLComponents(string: url), let host = components.host?.lowercased() else { return false }
@@ -93,7 +91,7 @@ public struct LoadedPolicy: Sendable {
             var hooksURL = configuration.hookURLOverrides[caller.id] ?? caller.hooksURL
             // Sandbox hooks are delivered to the stand-in too, under /internal/{service}, never to a real service.
             if let sandbox = configuration.sandboxPartnerURL, hooksURL != nil { hooksURL = sandbox + "/internal/" + caller.id }
-            callers.append(Caller(id: caller.id, tokenDigest: caller.tokenDigest, mayUse: caller.mayUse, hooksURL: hooksURL.map(Self.withoutTrailingSlash)))
+            callers.append(Caller(id: caller.id, tokenDigest: caller.tokenDigest, mayUse: caller.mayUse, hooksURL: hooksURL))
         }
         for id in configuration.hookURLOverrides.keys.sorted() where !callers.contains(where: { $0.id == id }) {
             throw GatewayError(.configuration, "hooks URL override for unknown caller '\(id)'")

@@ -10,16 +10,29 @@ public enum Decision: Sendable {
     }
 }
 
-/// The request as it will leave for the partner: minimised, with the partner's credentials.
+/// The request as it will leave for the partner: minimised, with the partner's credentials. A partner's hook leaves
+/// the other way, for an internal service (`destination`).
 public struct OutboundRequest: Sendable {
+    public enum Destination: Sendable, Equatable {
+        /// The partner, through its own client (TLS settings, timeouts).
+        case partner
+        /// An internal service receiving a partner's hook.
+        case internalService(String)
+    }
+
     public let partner: String
     public let method: String
     /// Absolute URL: the partner's base URL, the matched path, the minimised query.
     public let url: String
     public let headers: [(name: String, value: String)]
     public let body: [UInt8]
+    public let destination: Destination
 
-    public init(partner: String, method: String, url: String, headers: [(name: String, value: String)], body: [UInt8]) {
+    public init(
+        partner: String, method: String, url: String, headers: [(name: String, value: String)], body: [UInt8],
+        destination: Destination = .partner
+    ) {
+        self.destination = destination
         self.partner = partner
         self.method = method
         self.url = url

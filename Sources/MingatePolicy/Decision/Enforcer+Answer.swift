@@ -74,7 +74,14 @@ public struct AnswerMinimiser: Sendable {
 
 extension Enforcer {
     /// The step after sending: the purpose's `response:` allowlist, or nil when it declares none (the edge then
-    /// relays the answer as it came, without copying it, and the outcome says so).
+    /// relays the answer as it came, without copying it, and the outcome says so). A hook's record has none: its
+    /// purpose is a hook id, and the service's answer never goes back to the partner.
+    public func answerMinimiser(for record: Disclosure) -> AnswerMinimiser? {
+        guard record.direction == .outbound else { return nil }
+        return answerMinimiser(partner: record.partner, purpose: record.purpose)
+    }
+
+    /// A purpose's `response:` allowlist, by name.
     public func answerMinimiser(partner: String?, purpose: String?) -> AnswerMinimiser? {
         guard let partner, let purpose else { return nil }
         return plans[partner]?.purposes[purpose]?.answer

@@ -7,6 +7,8 @@ extension Enforcer {
         let headers: FieldMinimiser
         /// The headers the scheme reads: the gateway's, never delivered, not recorded as withheld.
         let signatureHeaders: Set<String>
+        /// Where the hook is delivered; nil when its service names no `hooks_url`.
+        let deliveryURL: String?
     }
 
     /// `/w/{partner}/{hook}`: the hook a partner's call is aimed at.
@@ -36,7 +38,8 @@ extension Enforcer {
         guard let secret = keys.hookSecrets[placement.secretName] else {
             throw Refusal(.webhookSignatureInvalid, "no secret is configured for this hook")
         }
-        return try HookSignature.verify(placement.hook.verification, secret: secret, headers: headers, body: body, now: now)
+        return try HookSignature.verify(
+            placement.hook.verification, secret: secret, headers: headers, body: body, now: now, maxJSONDepth: limits.maxJSONDepth)
     }
 
     /// Step 3 of a hook: the message cut to the hook's allowlist and addressed to the internal service it is
@@ -44,7 +47,7 @@ extension Enforcer {
     public func receive(_ placement: HookPlacement, _ request: InboundRequest, requestID: String) throws(Refusal) -> Decision {
         let hook = placement.hook
         var record = inboundRecord(placement, requestID: requestID)
-        guard let service = policy.callers.first(where: { $0.id == hook.deliverTo }), let base = service.hooksURL else {
+        guard let url = placement.hookPlan.deliveryURL else {
             throw Refusal(.hookDeliveryFailed, "the service '\(hook.deliverTo)' has no hooks_url")
         }
         var body: [UInt8] = []
@@ -97,8 +100,29 @@ extension Enforcer {
         outbound.append(("X-Mingate-Hook", hook.id))
         record.decision = .forward
         record.reason = "allowed"
-        let url = base + "/" + FormEncoding.escapePathSegment(placement.partner.id) + "/" + FormEncoding.escapePathSegment(hook.id)
-        return .forward(OutboundRequest(partner: placement.partner.id, method: "POST", url: url, headers: outbound, body: body), record)
+        return .forward(
+            OutboundRequest(
+                partner: placement.partner.id, method: "POST", url: url, headers: outbound, body: body,
+                destination: .internalService(hook.deliverTo)),
+            record)
+    }
+
+    /// Every step of a hook at once, for a message already read, at `now`: what `policy test` runs. The gateway runs
+    /// the steps one by one (reading the body between them, and checking replays, which need its memory).
+    public func decideHook(_ request: InboundRequest, now: Date, requestID: String) -> Decision {
+        let placement: HookPlacement
+        do throws(Refusal) {
+            placement = try placeHook(target: request.target)
+        } catch {
+            return refused(error, requestID: requestID, method: request.method, target: request.target, caller: nil, permit: nil)
+        }
+        do throws(Refusal) {
+            guard request.method == "POST" else { throw Refusal(.methodNotAllowed, "a hook is called with POST") }
+            _ = try authenticate(placement, headers: request.headers, body: request.body, now: now)
+            return try receive(placement, request, requestID: requestID)
+        } catch {
+            return refusedHook(error, placement, requestID: requestID)
+        }
     }
 
     /// The inbound record of a hook refused after its sender was proven (a body that cannot be read or cut down).

@@ -73,10 +73,15 @@ public struct Enforcer: Sendable {
             }
             var hooks: [String: HookPlan] = [:]
             for (hookID, hook) in partner.hooks {
+                // `{hooks_url}/{partner}/{hook}`, built once; nil when the service names no hooks_url (refused).
+                let deliveryURL = policy.callers.first { $0.id == hook.deliverTo }?.hooksURL.map { base in
+                    (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/" + FormEncoding.escapePathSegment(id) + "/"
+                        + FormEncoding.escapePathSegment(hookID)
+                }
                 hooks[hookID] = HookPlan(
                     hook: hook, json: JSONMinimiser(rules: hook.json, deny: policy.deny),
                     headers: FieldMinimiser(rules: hook.headers, deny: policy.deny, caseInsensitive: true, kind: "header"),
-                    signatureHeaders: PartnerChecker.signatureHeaders(hook.verification))
+                    signatureHeaders: hook.verification.signatureHeaders, deliveryURL: deliveryURL)
             }
             plans[id] = PartnerPlan(partner: partner, transformer: transformer, purposes: purposes, hooks: hooks)
         }

@@ -17,12 +17,13 @@ public enum HookSignature {
     }
 
     public static func verify(
-        _ verification: HookVerification, secret: [UInt8], headers: [(name: String, value: String)], body: [UInt8], now: Date
+        _ verification: HookVerification, secret: [UInt8], headers: [(name: String, value: String)], body: [UInt8], now: Date,
+        maxJSONDepth: Int
     ) throws(Refusal) -> Proof {
         let window = TimeInterval(verification.windowSeconds)
         switch verification.scheme {
         case .midtrans:
-            try midtrans(secret: secret, body: body)
+            try midtrans(secret: secret, body: body, maxJSONDepth: maxJSONDepth)
             return Proof(replayKey: "body:" + KeyedDigests.hex(SHA256.hash(data: body)), rememberUntil: now + window)
         case .hmacSHA256:
             let name = verification.header ?? ""
@@ -34,7 +35,7 @@ public enum HookSignature {
             guard presented.hasPrefix(verification.prefix) else { throw invalid("the \(name) header does not start with '\(verification.prefix)'") }
             presented = presented.dropFirst(verification.prefix.count)
             let mac = Array(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: secret)))
-            guard let bytes = decode(presented, verification.encoding), equal(bytes, mac) else {
+            guard let bytes = decode(presented, verification.encoding), KeyedDigests.equal(bytes, mac) else {
                 throw invalid("the \(name) signature does not match the body")
             }
             return Proof(replayKey: "body:" + KeyedDigests.hex(SHA256.hash(data: body)), rememberUntil: now + window)
@@ -45,8 +46,9 @@ public enum HookSignature {
 
     /// Midtrans HTTP notification: `signature_key` = hex(SHA-512(order_id ‖ status_code ‖ gross_amount ‖ server key)),
     /// each as the strings the notification carries.
-    static func midtrans(secret: [UInt8], body: [UInt8]) throws(Refusal) {
-        guard case .object(let object)? = try? JSONParser(maxDepth: 64).parse(body) else {
+    /// The body is read within the gateway's depth limit, as the allowlist will read it after.
+    static func midtrans(secret: [UInt8], body: [UInt8], maxJSONDepth: Int) throws(Refusal) {
+        guard case .object(let object)? = try? JSONParser(maxDepth: maxJSONDepth).parse(body) else {
             throw invalid("a Midtrans notification is a JSON object carrying signature_key")
         }
         guard case .string(let orderID)? = object["order_id"], case .string(let statusCode)? = object["status_code"],
@@ -55,7 +57,7 @@ public enum HookSignature {
             throw invalid("order_id, status_code, gross_amount and signature_key must be strings in the notification")
         }
         let expected = Array(SHA512.hash(data: Array((orderID + statusCode + grossAmount).utf8) + secret))
-        guard let presented = decode(Substring(signature), .hex), equal(presented, expected) else {
+        guard let presented = decode(Substring(signature), .hex), KeyedDigests.equal(presented, expected) else {
             throw invalid("signature_key does not match order_id, status_code, gross_amount and the server key")
         }
     }
@@ -86,7 +88,7 @@ public enum HookSignature {
         let mac = Array(HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: key)))
         var matched = false
         for candidate in signatures.split(separator: " ") where candidate.hasPrefix("v1,") {
-            if let bytes = decode(candidate.dropFirst(3), .base64), equal(bytes, mac) { matched = true }
+            if let bytes = decode(candidate.dropFirst(3), .base64), KeyedDigests.equal(bytes, mac) { matched = true }
         }
         guard matched else { throw invalid("no v1 signature in webhook-signature matches the message") }
         // Checked after the signature, so an unsigned timestamp is never believed.
@@ -106,38 +108,9 @@ public enum HookSignature {
 
     static func decode(_ text: Substring, _ encoding: HookVerification.Encoding) -> [UInt8]? {
         switch encoding {
-        case .base64:
-            return Data(base64Encoded: String(text)).map(Array.init)
-        case .hex:
-            guard text.utf8.count % 2 == 0 else { return nil }
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(text.utf8.count / 2)
-            var high: UInt8?
-            for digit in text.utf8 {
-                let value: UInt8
-                switch digit {
-                case 0x30...0x39: value = digit - 0x30
-                case 0x61...0x66: value = digit - 0x61 + 10
-                case 0x41...0x46: value = digit - 0x41 + 10
-                default: return nil
-                }
-                if let h = high {
-                    bytes.append(h << 4 | value)
-                    high = nil
-                } else {
-                    high = value
-                }
-            }
-            return bytes
+        case .base64: Data(base64Encoded: String(text)).map(Array.init)
+        case .hex: KeyedDigests.bytes(hex: text)
         }
-    }
-
-    /// Compares in time that depends on the length only.
-    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
     }
 
     static func invalid(_ message: String) -> Refusal { Refusal(.webhookSignatureInvalid, message) }

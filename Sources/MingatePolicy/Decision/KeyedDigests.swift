@@ -15,6 +15,38 @@ public enum KeyedDigests {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The bytes of hex text (either case), nil for anything else: an odd length, a sign, a space, a non-digit.
+    public static func bytes(hex text: some StringProtocol) -> [UInt8]? {
+        guard text.utf8.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count / 2)
+        var high: UInt8?
+        for digit in text.utf8 {
+            let value: UInt8
+            switch digit {
+            case 0x30...0x39: value = digit - 0x30
+            case 0x61...0x66: value = digit - 0x61 + 10
+            case 0x41...0x46: value = digit - 0x41 + 10
+            default: return nil
+            }
+            if let h = high {
+                bytes.append(h << 4 | value)
+                high = nil
+            } else {
+                high = value
+            }
+        }
+        return bytes
+    }
+
+    /// Whether two byte strings are equal, in time that depends on their length only (MACs, token digests).
+    public static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+
     /// The subject's keyed hash as the ledger records it: `hex(HMAC-SHA256(ledger key, "subject:" ‖ id))`.
     public static func subjectKey(_ subjectID: String, ledgerKey: SymmetricKey) -> String {
         hex(HMAC<SHA256>.authenticationCode(for: Data("subject:\(subjectID)".utf8), using: ledgerKey))
@@ -53,10 +85,8 @@ public enum KeyedDigests {
     public static func firstMatch<T>(_ token: Substring, in candidates: [T], digest: (T) -> [UInt8]) -> T? {
         let presented = tokenDigest(token)
         var found: T?
-        for candidate in candidates {
-            var difference: UInt8 = 0
-            for (a, b) in zip(digest(candidate), presented) { difference |= a ^ b }
-            if difference == 0 && found == nil { found = candidate }
+        for candidate in candidates where equal(digest(candidate), presented) && found == nil {
+            found = candidate
         }
         return found
     }

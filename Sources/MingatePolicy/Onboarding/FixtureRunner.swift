@@ -35,13 +35,8 @@ public struct FixtureRunner: Sendable {
     public func run(_ fixture: PolicyFixture) -> Outcome {
         let request = fixture.request
         var headers = request.headers
-        var body: [UInt8] = []
-        if let json = request.json {
-            body = JSONWriter().bytes(json)
-            if !headers.contains(where: { $0.name.lowercased() == "content-type" }) { headers.append(("Content-Type", "application/json")) }
-        } else if let text = request.text {
-            body = Array(text.utf8)
-        } else if let parts = request.parts {
+        var body = Self.encode(json: request.json, text: request.text, into: &headers)
+        if let parts = request.parts, request.json == nil, request.text == nil {
             body = MultipartBody(boundary: Self.boundary, parts: parts.map {
                 MultipartBody.Part(name: $0.name, filename: $0.filename, contentType: $0.contentType, body: $0.bytes)
             }).serialised()
@@ -51,7 +46,7 @@ public struct FixtureRunner: Sendable {
         let inbound = InboundRequest(method: request.method, target: target, headers: headers, body: body)
         let decision: Decision
         if target.hasPrefix(Enforcer.hookPrefix) {
-            decision = hook(inbound, at: fixture.at ?? Date())
+            decision = enforcer.decideHook(inbound, now: fixture.at ?? Date(), requestID: "fixture")
         } else {
             let caller = fixture.caller.flatMap { id in enforcer.policy.callers.first { $0.id == id } }
             decision = enforcer.decide(inbound, caller: caller, requestID: "fixture")
@@ -63,37 +58,14 @@ public struct FixtureRunner: Sendable {
         return Outcome(fixture: fixture, differences: differences)
     }
 
-    /// A hook's steps as the gateway runs them, minus the replay check (which needs the edge's memory).
-    func hook(_ request: InboundRequest, at now: Date) -> Decision {
-        let placement: HookPlacement
-        do throws(Refusal) {
-            placement = try enforcer.placeHook(target: request.target)
-        } catch {
-            return enforcer.refused(error, requestID: "fixture", method: request.method, target: request.target, caller: nil, permit: nil)
-        }
-        do throws(Refusal) {
-            guard request.method == "POST" else { throw Refusal(.methodNotAllowed, "a hook is called with POST") }
-            _ = try enforcer.authenticate(placement, headers: request.headers, body: request.body, now: now)
-            return try enforcer.receive(placement, request, requestID: "fixture")
-        } catch {
-            return enforcer.refusedHook(error, placement, requestID: "fixture")
-        }
-    }
-
     /// The partner's answer through the purpose's `response:` allowlist (or whole, without one), against what the
     /// fixture says the caller gets.
     func returned(_ answer: PolicyFixture.Answer, _ expected: PolicyFixture.Answer, _ record: Disclosure) -> [String] {
         var headers = answer.headers
-        var body: [UInt8] = []
-        if let json = answer.json {
-            body = JSONWriter().bytes(json)
-            if !headers.contains(where: { $0.name.lowercased() == "content-type" }) { headers.append(("Content-Type", "application/json")) }
-        } else if let text = answer.text {
-            body = Array(text.utf8)
-        }
+        let body = Self.encode(json: answer.json, text: answer.text, into: &headers)
         let raw = PartnerAnswer(status: answer.status ?? 200, headers: headers, body: body)
         let got: (status: Int, headers: [(name: String, value: String)], body: [UInt8])
-        if let minimiser = enforcer.answerMinimiser(partner: record.partner, purpose: record.purpose) {
+        if let minimiser = enforcer.answerMinimiser(for: record) {
             let minimised = minimiser.minimise(raw)
             got = (minimised.status, minimised.headers, minimised.body)
         } else {
@@ -149,6 +121,15 @@ public struct FixtureRunner: Sendable {
             }
             return out
         }
+    }
+
+    /// A fixture's body as bytes: JSON written out (with a JSON Content-Type unless one is given), or text as is.
+    static func encode(json: JSONValue?, text: String?, into headers: inout [(name: String, value: String)]) -> [UInt8] {
+        if let json {
+            if !headers.contains(where: { $0.name.lowercased() == "content-type" }) { headers.append(("Content-Type", "application/json")) }
+            return JSONWriter().bytes(json)
+        }
+        return text.map { Array($0.utf8) } ?? []
     }
 
     /// Headers as sent against headers as expected, by lower-cased name; `ignoring` names that may differ.

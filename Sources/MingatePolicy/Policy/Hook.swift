@@ -46,4 +46,13 @@ public struct HookVerification: Sendable, Hashable {
     /// Seconds a message stays fresh: a signed timestamp outside it is refused, and a message seen within it again
     /// is a replay. 300 by default.
     public let windowSeconds: Int
+
+    /// The headers the scheme reads to prove the sender: the gateway's, never delivered, not recorded as withheld.
+    public var signatureHeaders: Set<String> {
+        switch scheme {
+        case .midtrans: []
+        case .hmacSHA256: header.map { [$0] } ?? []
+        case .standardWebhooks: ["webhook-id", "webhook-timestamp", "webhook-signature"]
+        }
+    }
 }

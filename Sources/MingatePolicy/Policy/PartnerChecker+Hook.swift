@@ -1,13 +1,4 @@
 extension PartnerChecker {
-    /// The headers a hook's scheme reads to prove its sender: consumed by the gateway, never delivered.
-    static func signatureHeaders(_ verification: HookVerification) -> Set<String> {
-        switch verification.scheme {
-        case .midtrans: []
-        case .hmacSHA256: verification.header.map { [$0] } ?? []
-        case .standardWebhooks: ["webhook-id", "webhook-timestamp", "webhook-signature"]
-        }
-    }
-
     /// One hook, checked: a known scheme with a secret reference, an internal service to deliver to, and an
     /// allowlist whose every field names its category (a hook brings data in: it is declared like data going out).
     mutating func hook(_ id: String, _ raw: RawHook) -> Hook? {
@@ -66,7 +57,7 @@ extension PartnerChecker {
         let headers = fields(place + ".headers", raw.headers ?? [], basis ?? .contract, raw.justification, caseInsensitive: true).map {
             FieldRule(name: $0.name.lowercased(), category: $0.category, transform: $0.transform)
         }
-        let signing = verification.map(Self.signatureHeaders) ?? []
+        let signing = verification?.signatureHeaders ?? []
         for (offset, header) in headers.enumerated() where Self.neverForwardedHeaders.contains(header.name) || signing.contains(header.name) {
             error("\(place).headers[\(offset)]", "'\(header.name)' is never delivered (hop-by-hop, cookie, or the hook's own signature)")
         }

@@ -36,9 +36,7 @@ struct PartnerChecker {
         let country = raw.country ?? ""
         if !PolicyCompiler.isCountryCode(country) { error("country", "country must be an ISO 3166-1 alpha-2 code like 'ID'") }
         let baseURL = raw.base_url ?? ""
-        if let url = URL(string: baseURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil,
-            url.query == nil
-        {
+        if let scheme = PolicyCompiler.httpScheme(of: baseURL) {
             if scheme == "http" { warning("base_url", "plain http: data would cross the network unencrypted") }
         } else {
             error("base_url", "base_url must be an absolute http(s) URL without a query")

@@ -41,7 +41,7 @@ public struct PolicyCompiler: Sendable {
             case "auditors.yaml":
                 if let (raw, node) = context.decode(RawAuditors.self, schema: RawAuditors.schema, file) {
                     for (id, auditor) in raw.auditors.sorted(by: { $0.key < $1.key }) {
-                        guard let hex = auditor.token_sha256, let digest = Self.hexBytes(hex), digest.count == 32 else {
+                        guard let hex = auditor.token_sha256, let digest = KeyedDigests.bytes(hex: hex), digest.count == 32 else {
                             context.problem(.error, file.path, node.line(at: "auditors.\(id).token_sha256"), "auditors.\(id).token_sha256", "token_sha256 must be 64 hex digits")
                             continue
                         }
@@ -111,7 +111,7 @@ public struct PolicyCompiler: Sendable {
                     context.problem(.error, path, node.line(at: place), place, "'\(id)' is reserved for the gateway's own erasure requests")
                     continue
                 }
-                guard let hex = caller.token_sha256, let digest = Self.hexBytes(hex), digest.count == 32 else {
+                guard let hex = caller.token_sha256, let digest = KeyedDigests.bytes(hex: hex), digest.count == 32 else {
                     context.problem(.error, path, node.line(at: place + ".token_sha256"), place + ".token_sha256", "token_sha256 must be 64 hex digits (the SHA-256 of the caller's token)")
                     continue
                 }
@@ -131,10 +131,8 @@ public struct PolicyCompiler: Sendable {
                 }
                 var hooksURL: String?
                 if let text = caller.hooks_url {
-                    if let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil,
-                        url.query == nil
-                    {
-                        hooksURL = text.hasSuffix("/") ? String(text.dropLast()) : text
+                    if PolicyCompiler.httpScheme(of: text) != nil {
+                        hooksURL = text
                     } else {
                         context.problem(.error, path, node.line(at: place + ".hooks_url"), place + ".hooks_url", "hooks_url must be an absolute http(s) URL without a query")
                     }
@@ -185,17 +183,13 @@ public struct PolicyCompiler: Sendable {
         text.count == 2 && text.allSatisfy { $0.isASCII && $0.isUppercase }
     }
 
-    static func hexBytes(_ text: String) -> [UInt8]? {
-        let scalars = Array(text.lowercased().utf8)
-        guard scalars.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        for index in stride(from: 0, to: scalars.count, by: 2) {
-            guard let byte = UInt8(String(decoding: scalars[index..<index + 2], as: UTF8.self), radix: 16) else {
-                return nil
-            }
-            bytes.append(byte)
-        }
-        return bytes
+    /// `http` or `https` for an absolute URL with a host and no query (a partner's base URL, a service's hooks URL);
+    /// nil for anything else.
+    static func httpScheme(of text: String) -> String? {
+        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil,
+            url.query == nil
+        else { return nil }
+        return scheme
     }
 
     struct Context {
