@@ -84,7 +84,12 @@ struct PostgresOutageTests {
     @Test func aStoppedPostgresRefusesEverythingAndTheGatewayRecovers() async throws {
         let server = try TestPostgresServer(port: try CrashTests.freePort())
         defer { server.remove() }
-        try await GatewayHarness.with(configure: { $0.ledger = server.url }) { harness in
+        // A commit timeout under the test client's 10 s, so a refusal always comes back before the client gives up
+        // (with the 10 s default the two raced on a busy machine).
+        try await GatewayHarness.with(configure: {
+            $0.ledger = server.url
+            $0.ledgerCommitTimeout = .seconds(3)
+        }) { harness in
             // Ready once the ledger is writable and its key checked (a busy machine may take a few seconds).
             for _ in 0..<200 {
                 if try await harness.send("GET", "/readyz", token: nil, subject: nil).status == 200 { break }
