@@ -22,6 +22,9 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let noLedger = Code(rawValue: "no_ledger")
         /// No such record, or no checkpoint yet.
         public static let notFound = Code(rawValue: "not_found")
+        /// A store's index column disagrees with the canonical entry beside it: the index was edited, and a query
+        /// through it cannot be trusted until `audit verify` has named the record.
+        public static let indexTampered = Code(rawValue: "ledger_index_tampered")
     }
 
     public let code: Code

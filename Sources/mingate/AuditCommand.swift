@@ -7,23 +7,57 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Verify and read the disclosure ledger.",
-        subcommands: [Verify.self, Query.self, Subject.self, Proof.self, VerifyProof.self])
+        subcommands: [Verify.self, Query.self, Subject.self, Proof.self, VerifyProof.self, Consistency.self])
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute the tree from the stored records and check every checkpoint.",
-            discussion: "Exits 0 when the ledger verifies, 1 when it does not (naming the first bad record).")
+            abstract: "Recompute the tree from the stored records and check every checkpoint, in one streaming pass.",
+            discussion: """
+                Checks each record's hash, its index columns against the record itself, the sequence, and every \
+                checkpoint's signature, origin and root. Exits 0 when the ledger verifies, 1 when it does not (naming \
+                the first bad record). A log with no records, or no checkpoint under the key, fails.
+
+                Incremental: --keep-checkpoint FILE saves the latest verified checkpoint; a later run with \
+                --since-checkpoint FILE checks only the records added since, and that the log still produces the kept \
+                checkpoint (nothing before it rewritten).
+                """)
 
         @OptionGroup var ledger: LedgerOption
         @Option(help: "The log's verifier key file (PREFIX.pub from `mingate ledger keygen`).") var key: String
+        @Option(help: "A checkpoint kept from an earlier run (its signed note): check only what was added after it.")
+        var sinceCheckpoint: String?
+        @Option(help: "Write the latest verified checkpoint (signed note) here, for the next --since-checkpoint.")
+        var keepCheckpoint: String?
 
         func run() throws {
             let verifier = try KeyFiles.verifier(key)
-            let store = try ledger.open()
-            let report = try LedgerAuditor(verifier: verifier).verify(store) { count in
-                if count % 100_000 == 0 && count > 0 { FileHandle.standardError.write(Data("… \(count) records\n".utf8)) }
+            let auditor = LedgerAuditor(verifier: verifier)
+            var kept: Checkpoint?
+            if let sinceCheckpoint {
+                guard let note = try? String(contentsOfFile: sinceCheckpoint, encoding: .utf8) else {
+                    throw CommandFailure("cannot read the kept checkpoint '\(sinceCheckpoint)'")
+                }
+                do {
+                    kept = try auditor.keptCheckpoint(note)
+                } catch {
+                    throw CommandFailure("\(sinceCheckpoint): \(error.message)")
+                }
             }
-            print("records: \(report.entries)")
+            let store = try ledger.open()
+            let started = ContinuousClock.now
+            var reported = 0
+            let report = try auditor.verify(store, since: kept) { count in
+                if count - reported >= 1_000_000 {
+                    reported = count
+                    FileHandle.standardError.write(Data("… \(count) records\n".utf8))
+                }
+            }
+            let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+                + Double((ContinuousClock.now - started).components.seconds)
+            if let kept = report.kept {
+                print("kept checkpoint: size \(kept.size) (records before it not re-read)")
+            }
+            print("records: \(report.entries) (checked in this pass: \(report.checkedEntries))")
             print("checkpoints: \(report.checkpoints)")
             if let latest = report.latest {
                 print("latest verified checkpoint: size \(latest.size), root \(Data(latest.root).base64EncodedString()), origin \(latest.origin)")
@@ -31,8 +65,15 @@ struct AuditCommand: ParsableCommand {
             if report.entries > report.verifiedSize {
                 print("not yet covered by a checkpoint: records \(report.verifiedSize)…\(report.entries - 1)")
             }
+            print(String(format: "time: %.2f s, %.0f records/s", seconds, Double(report.checkedEntries) / max(seconds, 1e-9)))
             if report.isValid {
-                print("OK: every record matches its hash and every checkpoint")
+                if let keepCheckpoint, let note = report.latestNote {
+                    try note.write(toFile: keepCheckpoint, atomically: true, encoding: .utf8)
+                    print("kept the checkpoint at size \(report.verifiedSize) in \(keepCheckpoint)")
+                }
+                print(report.kept == nil
+                    ? "OK: every record matches its hash, its index and every checkpoint"
+                    : "OK: every record since the kept checkpoint matches its hash, its index and every checkpoint; the log is consistent with the kept checkpoint")
             } else {
                 print("FAILED: \(report.problems.count) problem(s); the first:")
                 for problem in report.problems.prefix(20) { print("  \(problem)") }
@@ -48,6 +89,15 @@ struct AuditCommand: ParsableCommand {
         @Option(help: "forward or refuse.") var decision: String?
         @Option(help: "From this UTC time (RFC 3339, e.g. 2026-11-01T00:00:00Z), inclusive.") var since: String?
         @Option(help: "Until this UTC time, exclusive.") var until: String?
+
+        /// A bound as a time; a text that is not one is an error, never a silently different search.
+        func time(_ text: String?, _ option: String) throws -> Date? {
+            guard let text else { return nil }
+            guard let date = LedgerEncoding.date(text) else {
+                throw CommandFailure("\(option) is an RFC 3339 UTC time like 2026-11-01T00:00:00Z or 2026-11-01T00:00:00.000Z")
+            }
+            return date
+        }
     }
 
     enum Format: String, ExpressibleByArgument {
@@ -75,7 +125,7 @@ struct AuditCommand: ParsableCommand {
             }
             var filter = LedgerFilter(
                 partner: filters.partner, purpose: filters.purpose, caller: filters.caller, subjectKey: subjectKey,
-                decision: filters.decision, since: filters.since, until: filters.until)
+                decision: filters.decision, since: try filters.time(filters.since, "--since"), until: try filters.time(filters.until, "--until"))
             filter.kind = inbound ? .inbound : .disclosure
             let entries = try ledger.open().query(filter, after: -1, limit: limit)
             print(RecordTable.render(entries, format: format))
@@ -99,17 +149,17 @@ struct AuditCommand: ParsableCommand {
         }
     }
 
-    struct Proof: ParsableCommand {
+    struct Proof: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write an offline receipt for one record: the record, its inclusion proof and a signed checkpoint.")
         @OptionGroup var ledger: LedgerOption
         @Argument(help: "The record's sequence number.") var sequence: Int64
         @Option(help: "Write to this file instead of standard output.") var out: String?
 
-        func run() throws {
+        func run() async throws {
             let receipt: InclusionReceipt
             do {
-                receipt = try InclusionReceipt.make(for: sequence, from: try ledger.open())
+                receipt = try await BlockingLedgerLog.using(try ledger.open()) { log in try await log.receipt(for: sequence) }
             } catch let error as LedgerError {
                 throw CommandFailure(error.message)
             }
@@ -139,6 +189,75 @@ struct AuditCommand: ParsableCommand {
                 print("FAILED: \(error.message)")
                 throw ExitCode(1)
             }
+        }
+    }
+}
+
+extension AuditCommand {
+    /// A consistency proof between two tree sizes, and with `--key` its check against the two signed checkpoints.
+    struct Consistency: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prove that the log at a newer checkpoint extends the log at an older size (RFC 9162 §2.1.4).",
+            discussion: """
+                OLD and NEW are tree sizes, or files holding signed checkpoints (as kept from `GET /audit/checkpoint` \
+                or `audit verify --keep-checkpoint`). NEW must be the size of a stored checkpoint. Prints the proof \
+                (`old N`, the hashes, a blank line, the newer checkpoint); with --key, also checks it against the \
+                older checkpoint (the one in the OLD file, or the stored one of that size) and exits 1 if it fails.
+                """)
+        @OptionGroup var ledger: LedgerOption
+        @Argument(help: "The older tree size, or a file with its signed checkpoint.") var old: String
+        @Argument(help: "The newer tree size, or a file with its signed checkpoint.") var new: String
+        @Option(help: "The log's verifier key file: check the proof too.") var key: String?
+        @Option(help: "Write the proof to this file instead of standard output.") var out: String?
+
+        func run() async throws {
+            let verifier = try key.map(KeyFiles.verifier)
+            let (oldSize, oldNote) = try Self.size(of: old, verifier)
+            let (newSize, _) = try Self.size(of: new, verifier)
+            let store = try ledger.open()
+            let (proof, storedOld): (ConsistencyProof, String?)
+            do {
+                (proof, storedOld) = try await BlockingLedgerLog.using(store) { log in
+                    (try await log.consistency(from: oldSize, to: newSize), try await log.checkpoints().first { $0.size == oldSize }?.note)
+                }
+            } catch let error as LedgerError {
+                throw CommandFailure(error.message)
+            }
+            if let out {
+                try proof.text.write(toFile: out, atomically: true, encoding: .utf8)
+            } else {
+                print(proof.text, terminator: "")
+            }
+            guard let verifier else { return }
+            guard let note = oldNote ?? storedOld, let text = verifier.verify(note) else {
+                print("FAILED: no checkpoint of size \(oldSize) signed by \(verifier.name) to check against")
+                throw ExitCode(1)
+            }
+            do {
+                let newer = try proof.verify(from: try Checkpoint(text: text), with: verifier)
+                FileHandle.standardError.write(Data("OK: \(newer.origin) at size \(newer.size) extends size \(oldSize)\n".utf8))
+            } catch {
+                print("FAILED: \(error.message)")
+                throw ExitCode(1)
+            }
+        }
+
+        /// A size given as a number, or read from a checkpoint file (whose signature is checked when a key is given).
+        static func size(of argument: String, _ verifier: NoteVerifier?) throws -> (Int, String?) {
+            if let size = Int(argument), size >= 0, String(size) == argument { return (size, nil) }
+            guard let note = try? String(contentsOfFile: argument, encoding: .utf8) else {
+                throw CommandFailure("'\(argument)' is neither a tree size nor a readable checkpoint file")
+            }
+            let text: String
+            if let verifier {
+                guard let verified = verifier.verify(note) else {
+                    throw CommandFailure("\(argument): the checkpoint's signature does not verify with \(verifier.name)'s key")
+                }
+                text = verified
+            } else {
+                do { text = try SignedNote(parsing: note).text } catch { throw CommandFailure("\(argument): \(error.message)") }
+            }
+            do { return (try Checkpoint(text: text).size, note) } catch { throw CommandFailure("\(argument): \(error.message)") }
         }
     }
 }

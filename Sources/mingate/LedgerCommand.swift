@@ -4,7 +4,7 @@ import MingateLedger
 
 struct LedgerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ledger", abstract: "Manage the disclosure ledger: its signing key, its benchmark.", subcommands: [Keygen.self, Bench.self])
+        commandName: "ledger", abstract: "Manage the disclosure ledger: its signing key, its benchmark.", subcommands: [Keygen.self, Bench.self, VerifyBench.self])
 
     struct Keygen: ParsableCommand {
         static let configuration = CommandConfiguration(

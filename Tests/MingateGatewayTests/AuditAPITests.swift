@@ -59,4 +59,46 @@ import Testing
             #expect(try await harness.send("GET", "/healthz").status == 200, "still up")
         }
     }
+
+    @Test func consistencyProofsBetweenCheckpointsVerifyAgainstTheOlderOne() async throws {
+        try await GatewayHarness.with { harness in
+            let verifier = GatewayHarness.checkpointSigner.verifier
+            func latest() async throws -> Checkpoint {
+                let note = String(decoding: try await harness.send("GET", "/audit/checkpoint", token: GatewayHarness.auditorToken).body, as: UTF8.self)
+                return try Checkpoint(text: try #require(verifier.verify(note)))
+            }
+            _ = try await harness.postJSON("/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder)
+            let older = try await latest()
+            for _ in 0..<3 { _ = try await harness.postJSON("/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder) }
+            var newer = try await latest()
+            for _ in 0..<50 where newer.size <= older.size + 2 {
+                try await Task.sleep(for: .milliseconds(20))
+                newer = try await latest()
+            }
+            #expect(newer.size > older.size + 2, "the writer signs each commit's tree (interval 0)")
+
+            let answer = try await harness.send("GET", "/audit/consistency?from=\(older.size)&to=\(newer.size)", token: GatewayHarness.auditorToken)
+            #expect(answer.status == 200)
+            let proof = try ConsistencyProof(text: String(decoding: answer.body, as: UTF8.self))
+            #expect(try proof.verify(from: older, with: verifier) == newer)
+            // Against a forged older checkpoint (another root at that size) the proof fails.
+            let forged = Checkpoint(origin: older.origin, size: older.size, root: MerkleTree.emptyRoot)
+            #expect(throws: LedgerError.self) { try proof.verify(from: forged, with: verifier) }
+            // Without `to`, the latest checkpoint.
+            let toLatest = try await harness.send("GET", "/audit/consistency?from=\(older.size)", token: GatewayHarness.auditorToken)
+            #expect(try ConsistencyProof(text: String(decoding: toLatest.body, as: UTF8.self)).verify(from: older, with: verifier).size >= newer.size)
+
+            for bad in [
+                "/audit/consistency", "/audit/consistency?from=abc", "/audit/consistency?from=-1", "/audit/consistency?from=01",
+                "/audit/consistency?from=3&to=2", "/audit/consistency?from=1&to=9223372036854775808", "/audit/consistency?from=1&from=2", "/audit/consistency?from=0",
+            ] {
+                let refused = try await harness.send("GET", bad, token: GatewayHarness.auditorToken)
+                #expect(refused.status == 400, "\(bad)")
+                #expect(refused.errorCode == "bad_request", "\(bad)")
+            }
+            let noSuchCheckpoint = try await harness.send("GET", "/audit/consistency?from=1&to=\(newer.size + 1000)", token: GatewayHarness.auditorToken)
+            #expect(noSuchCheckpoint.status == 404)
+            #expect(try await harness.send("GET", "/audit/consistency?from=1").status == 401)
+        }
+    }
 }

@@ -72,8 +72,10 @@ import Testing
         try fixture.attacker().replaceEntry(9, with: forged, leafHash: MerkleTree.leafHash(forged))
         let report = try fixture.report()
         #expect(!report.isValid)
-        let problem = try #require(report.problems.first)
-        #expect(problem.message.contains("does not match"))
+        // The edit changed the partner the record names, so its index column no longer agrees: that names it.
+        #expect(report.problems.first?.sequence == 9)
+        #expect(report.problems.first?.message.contains("index edited: the partner column") == true)
+        let problem = try #require(report.problems.first { $0.message.contains("does not match") })
         #expect((problem.sequence ?? 99) <= 9, "the range named starts at or before the edited record")
     }
 
@@ -117,7 +119,7 @@ import Testing
     @Test(arguments: LedgerBackend.available)
     func receiptsVerifyOfflineAndCatchAlteration(_ backend: LedgerBackend) async throws {
         let fixture = try await Self.fixture(backend)
-        let receipt = try InclusionReceipt.make(for: 13, from: try fixture.store())
+        let receipt = try await BlockingLedgerLog.using(try fixture.store()) { log in try await log.receipt(for: 13) }
         let parsed = try InclusionReceipt(text: receipt.text)
         #expect(try parsed.verify(with: fixture.signer.verifier).size == 24)
         let altered = receipt.text.replacingOccurrences(
@@ -125,5 +127,86 @@ import Testing
             with: Data(String(decoding: receipt.record, as: UTF8.self).replacingOccurrences(of: "payment", with: "loyalty").utf8).base64EncodedString())
         #expect(throws: LedgerError.self) { try InclusionReceipt(text: altered).verify(with: fixture.signer.verifier) }
         #expect(throws: LedgerError.self) { try parsed.verify(with: NoteSigner.generate(name: fixture.signer.name).verifier) }
+    }
+
+    @Test(arguments: LedgerBackend.available)
+    func anEditedIndexColumnIsFoundAndCannotAddToASearch(_ backend: LedgerBackend) async throws {
+        let fixture = try await Self.fixture(backend)
+        let otherKey = String(repeating: "ab", count: 32)
+        do {
+            let attacker = try fixture.attacker()
+            try attacker.setColumn(9, "partner", to: "xendit")
+            try attacker.setColumn(10, "subject_key", to: otherKey)
+            try attacker.setColumn(11, "recorded_at", to: "2000-01-01T00:00:00.000Z")
+        }
+        let report = try fixture.report()
+        #expect(!report.isValid)
+        let named = report.problems.filter { $0.message.contains("index edited") }
+        #expect(named.map(\.sequence) == [9, 10, 11], "\(report.problems)")
+        #expect(named.first?.message.contains("partner") == true)
+        #expect(named.last?.message.contains("recorded_at") == true)
+        // A search through an edited column is refused loudly instead of answering with a record it does not match.
+        let store = try fixture.store()
+        for filter in [LedgerFilter(partner: "xendit"), LedgerFilter(subjectKey: otherKey), LedgerFilter(until: Date(timeIntervalSince1970: 1e9))] {
+            #expect(throws: LedgerError.self, "\(filter)") { try store.query(filter, after: -1, limit: 100) }
+        }
+        let error = try #require(throws: LedgerError.self) { try store.query(LedgerFilter(partner: "xendit"), after: -1, limit: 100) }
+        #expect(error.code == .indexTampered)
+        #expect(error.message.contains("record 9"))
+    }
+
+    @Test(arguments: LedgerBackend.available)
+    func aWrongKeyOrAnEmptyLogNeverVerifies(_ backend: LedgerBackend) async throws {
+        let fixture = try await Self.fixture(backend)
+        let stranger = NoteSigner.generate(name: "test.mingate/other")
+        let wrongKey = try LedgerAuditor(verifier: stranger.verifier).verify(try fixture.store())
+        #expect(!wrongKey.isValid)
+        #expect(wrongKey.verifiedSize == 0)
+        #expect(wrongKey.problems.contains { $0.message.contains("no checkpoint signed by test.mingate/other") })
+        // The same key name with another origin line in the checkpoints is refused as well.
+        let otherOrigin = try LedgerAuditor(verifier: fixture.signer.verifier, origin: "test.mingate/gw-2").verify(try fixture.store())
+        #expect(otherOrigin.problems.contains { $0.message.contains("is for origin test.mingate/ledger, not test.mingate/gw-2") })
+        let empty = try LedgerAuditor(verifier: fixture.signer.verifier).verify(try LedgerURL(backend.freshURL()).open())
+        #expect(!empty.isValid)
+        #expect(empty.problems.first?.message.contains("holds no records") == true)
+    }
+
+    @Test(arguments: LedgerBackend.available)
+    func anIncrementalPassChecksOnlyWhatWasAddedAndTheKeptHistory(_ backend: LedgerBackend) async throws {
+        let fixture = try await Self.fixture(backend)
+        let stored = try fixture.store().checkpoints()
+        let middle = try #require(stored.first { $0.size >= 6 && $0.size < 24 }, "\(stored.map(\.size))")
+        let kept = try fixture.auditor.keptCheckpoint(middle.note)
+        let incremental = try fixture.auditor.verify(try fixture.store(), since: kept)
+        #expect(incremental.isValid, "\(incremental.problems)")
+        #expect(incremental.checkedEntries == 24 - kept.size)
+        #expect(incremental.entries == 24)
+        #expect(incremental.verifiedSize == 24)
+        // A record after the kept checkpoint edited: found and named.
+        let late = try #require(try fixture.store().entries(in: 22..<23).first)
+        try fixture.attacker().replaceEntry(22, with: Self.edited(late), leafHash: nil)
+        #expect(try fixture.auditor.verify(try fixture.store(), since: kept).problems.first?.sequence == 22)
+        // History before the kept checkpoint rewritten, hashes and all: the kept root is no longer produced.
+        let early = try #require(try fixture.store().entries(in: 1..<2).first)
+        let forged = Self.edited(early)
+        try fixture.attacker().replaceEntry(1, with: forged, leafHash: MerkleTree.leafHash(forged))
+        let rewritten = try fixture.auditor.verify(try fixture.store(), since: kept)
+        #expect(rewritten.problems.contains { $0.message.contains("no longer produces your kept checkpoint") })
+        // A kept checkpoint signed by another key is refused before any reading.
+        let stranger = NoteSigner.generate(name: fixture.signer.name)
+        #expect(throws: LedgerError.self) { try fixture.auditor.keptCheckpoint(try stranger.sign(kept.text)) }
+    }
+
+    @Test(arguments: LedgerBackend.available)
+    func timeBoundsCompareAsTimesNotText(_ backend: LedgerBackend) async throws {
+        let url = backend.freshURL()
+        // Committed at 12:00:00.500: a bound of 12:00:00Z is before it, though "…00.500Z" < "…00Z" as text.
+        let writer = LedgerWriter(store: try LedgerURL(url).open(), clock: { Date(timeIntervalSince1970: 1_764_072_000.5) })
+        try await writer.running { writer in _ = try await writer.append(LedgerWriterTests.disclosure(0)) }
+        let store = try LedgerURL(url).open()
+        let second = Date(timeIntervalSince1970: 1_764_072_000)
+        #expect(try store.query(LedgerFilter(since: second), after: -1, limit: 10).count == 1)
+        #expect(try store.query(LedgerFilter(until: second), after: -1, limit: 10).isEmpty)
+        #expect(try store.query(LedgerFilter(until: second.addingTimeInterval(1)), after: -1, limit: 10).count == 1)
     }
 }

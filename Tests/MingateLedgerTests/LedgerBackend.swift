@@ -41,6 +41,8 @@ protocol LedgerAttacker {
     func replaceEntry(_ sequence: Int64, with bytes: [UInt8], leafHash: [UInt8]?) throws
     func delete(from sequence: Int64, through last: Int64) throws
     func swap(_ first: Int64, _ second: Int64) throws
+    /// Rewrites one index column of a row (`partner`, `subject_key`, …), leaving the canonical entry alone.
+    func setColumn(_ sequence: Int64, _ column: String, to value: String) throws
 }
 
 struct SQLiteAttacker: LedgerAttacker {
@@ -62,6 +64,13 @@ struct SQLiteAttacker: LedgerAttacker {
 
     func delete(from sequence: Int64, through last: Int64) throws {
         try database.execute("DELETE FROM ledger_entries WHERE seq >= \(sequence) AND seq <= \(last)")
+    }
+
+    func setColumn(_ sequence: Int64, _ column: String, to value: String) throws {
+        let update = try database.prepare("UPDATE ledger_entries SET \(column) = ?1 WHERE seq = ?2")
+        update.bind(1, value)
+        update.bind(2, sequence)
+        _ = try update.step()
     }
 
     func swap(_ first: Int64, _ second: Int64) throws {
@@ -109,6 +118,15 @@ final class PostgresAttacker: LedgerAttacker {
     func delete(from sequence: Int64, through last: Int64) throws {
         _ = try connection.query(
             "DELETE FROM ledger_entries WHERE origin = \(origin) AND seq >= \(sequence) AND seq <= \(last)", logger: logger
+        ).wait()
+    }
+
+    func setColumn(_ sequence: Int64, _ column: String, to value: String) throws {
+        _ = try connection.query(
+            PostgresQuery(
+                unsafeSQL: "UPDATE ledger_entries SET \(column) = $1 WHERE origin = $2 AND seq = $3",
+                binds: { var binds = PostgresBindings(); binds.append(value); binds.append(origin); binds.append(sequence); return binds }()),
+            logger: logger
         ).wait()
     }
 

@@ -98,7 +98,7 @@ struct AdminRoutes: Sendable {
         do {
             report = try await erasure.erase(subject: subject)
         } catch {
-            throw Refusal(.ledgerUnavailable, "the ledger cannot be read now")
+            throw Refusal(reading: error as? LedgerError ?? LedgerError(.storeFailed, "\(error)"))
         }
         return Response.json(200, [
             "erasure_id": .string(report.erasureID), "subject_key": .string(report.subjectKey),

@@ -38,7 +38,7 @@ extension AuditRoutes {
         let empty = LedgerOverview(
             since: sinceText, until: untilText, bucket: bucket,
             sensitive: Set(policySet.categories.values.filter(\.sensitive).map(\.id)))
-        let search = AuditSearch(filter: LedgerFilter(since: sinceText, until: untilText))
+        let search = AuditSearch(filter: LedgerFilter(since: since, until: until))
         let (overview, complete, stored) = try await read { log throws(LedgerError) in
             var overview = empty
             let complete = try await search.each(log, limit: Self.overviewScanLimit) { entry in
@@ -49,7 +49,7 @@ extension AuditRoutes {
         let status = writer.status
         var checkpoint: JSONValue = .null
         if let stored {
-            let signers = NoteVerifier.split(stored.note)?.signatures.map { String($0.name) } ?? []
+            let signers = (try? SignedNote(parsing: stored.note))?.signatures.map(\.name) ?? []
             let origin = stored.note.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
             let age = LedgerEncoding.date(stored.createdAt).map { max(0, Int(now.timeIntervalSince($0).rounded(.down))) }
             checkpoint = .object(JSONObject([

@@ -11,7 +11,9 @@ import NIOCore
 /// - `GET /audit/records?partner=&purpose=&caller=&subject_key=&decision=&reason=&request_id=&since=&until=&after=&limit=`:
 ///   `{"checkpoint": …, "records": […], "next_after": …}`, oldest first; pass `next_after` as `after` for the next page.
 ///   With `request_id`, the request's outcome entry comes with its decision.
-/// - `GET /audit/proof/{seq}`: an offline receipt for one record (c2sp.org/tlog-proof shape).
+/// - `GET /audit/proof/{seq}`: an offline receipt for one record (c2sp.org/tlog-proof@v1, the record in `extra`).
+/// - `GET /audit/consistency?from=M&to=N`: an RFC 9162 consistency proof from tree size M to the signed checkpoint of
+///   size N (default: the latest), as `old M`, the hashes, a blank line and that checkpoint (text/plain).
 /// - `GET /audit/overview?since=&until=&bucket=hour|day`: counts and server-drawn SVG charts (`AuditRoutes+Overview`).
 /// - `GET /audit/policy`: the enforced policy per partner and purpose, from the record of processing activities.
 /// - `POST /audit/subjects/report`: `{subject, language?, reference?, format?}`, a person's access report.
@@ -29,6 +31,7 @@ struct AuditRoutes: Sendable {
         group.get("checkpoint") { _, context in try await checkpoint(context) }
         group.get("records") { request, context in try await records(request, context) }
         group.get("proof/:seq") { _, context in try await proof(context) }
+        group.get("consistency") { request, context in try await consistency(request, context) }
         group.get("overview") { request, context in try await overview(request, context) }
         group.get("policy") { _, context in processing(context) }
         group.post("subjects/report") { request, context in try await subjectReport(request, context) }
@@ -53,6 +56,28 @@ struct AuditRoutes: Sendable {
         }
         let receipt = try await read { log throws(LedgerError) in try await log.receipt(for: sequence) }
         return Response.text(receipt.text)
+    }
+
+    func consistency(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        log(context, "consistency")
+        let values = try Self.parameters(request, allowed: ["from", "to"])
+        func size(_ name: String) throws(Refusal) -> Int? {
+            guard let text = values[name] else { return nil }
+            guard let value = Int(text), value > 0, String(value) == text else {
+                throw Refusal(.badRequest, "\(name) is a tree size: a whole number from 1 (every log extends the empty tree)")
+            }
+            return value
+        }
+        guard let from = try size("from") else { throw Refusal(.badRequest, "from (the older tree size) is required") }
+        let to = try size("to")
+        if let to, from > to { throw Refusal(.badRequest, "from is the older tree size, no larger than to") }
+        let proof = try await read { log throws(LedgerError) in
+            var new = to
+            if new == nil { new = try await log.latestCheckpoint()?.size }
+            guard let new else { throw LedgerError(.notFound, "no checkpoint yet") }
+            return try await log.consistency(from: from, to: new)
+        }
+        return Response.text(proof.text)
     }
 
     /// The query string as checked values: every name known, none twice, escapes well formed.
@@ -105,10 +130,8 @@ struct AuditRoutes: Sendable {
     func read<T: Sendable>(_ body: (any LedgerLog) async throws(LedgerError) -> T) async throws(Refusal) -> T {
         do {
             return try await body(ledger)
-        } catch where error.code == .notFound {
-            throw Refusal(.notFound, error.message)
         } catch {
-            throw Refusal(.ledgerUnavailable, "the ledger cannot be read now")
+            throw Refusal(reading: error)
         }
     }
 }

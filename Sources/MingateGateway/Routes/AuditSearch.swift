@@ -1,3 +1,4 @@
+import Foundation
 import MingateLedger
 import MingatePolicy
 
@@ -29,10 +30,12 @@ struct AuditSearch: Sendable {
         if let decision = values["decision"], !["forward", "refuse"].contains(decision) {
             throw Refusal(.badRequest, "decision is forward or refuse")
         }
-        for bound in ["since", "until"] {
-            if let text = values[bound], LedgerEncoding.date(text) == nil {
+        func time(_ bound: String) throws(Refusal) -> Date? {
+            guard let text = values[bound] else { return nil }
+            guard let date = LedgerEncoding.date(text) else {
                 throw Refusal(.badRequest, "\(bound) is an RFC 3339 UTC time like 2026-11-25T00:00:00Z")
             }
+            return date
         }
         if let reason = values["reason"], reason != "allowed", Refusal.Code(rawValue: reason) == nil {
             throw Refusal(.badRequest, "reason '\(reason)' is neither 'allowed' nor a refusal code (README, \"Error codes\")")
@@ -47,7 +50,7 @@ struct AuditSearch: Sendable {
         try policy.checkSearch(partner: values["partner"], purpose: values["purpose"], caller: values["caller"], hooks: kind == "inbound")
         filter = LedgerFilter(
             partner: values["partner"], purpose: values["purpose"], caller: values["caller"],
-            subjectKey: values["subject_key"], decision: values["decision"], since: values["since"], until: values["until"],
+            subjectKey: values["subject_key"], decision: values["decision"], since: try time("since"), until: try time("until"),
             requestID: values["request_id"])
         filter.kind = kind == "inbound" ? .inbound : .disclosure
         // One request's entries include its outcome, so a record can be read with what became of it.
@@ -103,6 +106,18 @@ struct AuditSearch: Sendable {
             guard let next = page.next else { return true }
             if seen >= limit { return false }
             after = next
+        }
+    }
+}
+
+extension Refusal {
+    /// What an auditor or admin is told when a ledger read fails: no such record; an index that disagrees with the
+    /// records (never answered around); or the store cannot be read now.
+    init(reading error: LedgerError) {
+        switch error.code {
+        case .notFound: self.init(.notFound, error.message)
+        case .indexTampered: self.init(.ledgerIndexTampered, error.message)
+        default: self.init(.ledgerUnavailable, "the ledger cannot be read now")
         }
     }
 }

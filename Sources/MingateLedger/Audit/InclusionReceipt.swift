@@ -1,18 +1,18 @@
 import Foundation
 import MingatePolicy
 
-/// An offline receipt for one record: the record, its inclusion proof and a signed checkpoint, in the shape of
-/// c2sp.org/tlog-proof. `verify` needs only the log's verifier key, no database.
+/// An offline receipt for one record, exactly in the c2sp.org/tlog-proof@v1 form: the record itself as the
+/// `extra` data, its index, its inclusion proof and a signed checkpoint. `verify` needs only the log's verifier key,
+/// no database: the leaf hash is computed from `extra`, so the receipt also says what was recorded.
 ///
 /// ```
 /// c2sp.org/tlog-proof@v1
+/// extra <base64 canonical record>
 /// index 41
 /// <base64 hash of the proof>…
 ///
 /// <signed checkpoint note>
 /// ```
-/// Mingate adds the record itself before the proof, as `record <base64 canonical bytes>`, so the receipt also
-/// says what was recorded.
 public struct InclusionReceipt: Sendable {
     public let index: Int
     public let record: [UInt8]
@@ -28,49 +28,57 @@ public struct InclusionReceipt: Sendable {
         self.checkpointNote = checkpointNote
     }
 
-    /// Builds a receipt for `sequence` against the latest checkpoint that covers it.
-    public static func make(for sequence: Int64, from store: any LedgerStore) throws(LedgerError) -> InclusionReceipt {
-        guard sequence >= 0, sequence < Int64.max else { throw LedgerError(.notFound, "no record \(sequence)") }
-        guard let entry = try store.entries(in: sequence..<sequence + 1).first else {
-            throw LedgerError(.notFound, "no record \(sequence)")
-        }
-        guard let (size, note) = try store.checkpoints().last(where: { Int64($0.size) > sequence }) else {
-            throw LedgerError(.notFound, "no checkpoint covers record \(sequence) yet; try again after the next checkpoint")
-        }
-        let leaves = try store.leafHashes(in: 0..<Int64(size)).map(\.hash)
-        return InclusionReceipt(
-            index: Int(sequence), record: entry.encoded,
-            proof: MerkleTree.inclusionProof(Int(sequence), leaves[0..<size]), checkpointNote: note)
-    }
-
     public var text: String {
-        var out = "\(Self.header)\nrecord \(Data(record).base64EncodedString())\nindex \(index)\n"
+        var out = "\(Self.header)\nextra \(Data(record).base64EncodedString())\nindex \(index)\n"
         for hash in proof { out += Data(hash).base64EncodedString() + "\n" }
         return out + "\n" + checkpointNote
     }
 
+    /// Parses a receipt strictly by c2sp.org/tlog-proof@v1: the header line; an optional `extra` line (Mingate's
+    /// receipts carry the record there, and `verify` needs it); `index` in decimal with no sign or leading zero; one
+    /// strict base64 SHA-256 hash per proof line; one empty line; then the checkpoint as a well-formed signed note.
     public init(text: String) throws(LedgerError) {
-        guard let split = text.range(of: "\n\n") else { throw LedgerError(.badCheckpoint, "a receipt has a proof, a blank line, a checkpoint") }
-        let lines = text[..<split.lowerBound].split(separator: "\n")
-        guard lines.count >= 3, lines[0] == Self.header, lines[1].hasPrefix("record "), lines[2].hasPrefix("index "),
-            let record = Data(base64Encoded: String(lines[1].dropFirst(7))), let index = Int(lines[2].dropFirst(6))
-        else { throw LedgerError(.badCheckpoint, "not a \(Self.header) receipt") }
+        func malformed(_ why: String) -> LedgerError { LedgerError(.badCheckpoint, "not a \(Self.header) receipt: \(why)") }
+        guard let blank = text.range(of: "\n\n") else { throw malformed("no empty line before the checkpoint") }
+        var lines = text[..<blank.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)[...]
+        guard lines.popFirst() == Substring(Self.header) else { throw malformed("the first line is not \(Self.header)") }
+        var record: [UInt8] = []
+        if let line = lines.first, line.hasPrefix("extra ") {
+            guard let data = Data(base64Encoded: String(line.dropFirst(6))), !data.isEmpty else {
+                throw malformed("the extra line is not base64")
+            }
+            record = Array(data)
+            lines.removeFirst()
+        }
+        guard let indexLine = lines.popFirst(), indexLine.hasPrefix("index ") else { throw malformed("no index line") }
+        let digits = indexLine.dropFirst(6)
+        guard let index = Int(digits), index >= 0, String(index) == digits else {
+            throw malformed("the index is not a decimal number without sign or leading zeros")
+        }
         var proof: [MerkleTree.Hash] = []
-        for line in lines.dropFirst(3) {
+        for line in lines {
             guard let hash = Data(base64Encoded: String(line)), hash.count == 32 else {
-                throw LedgerError(.badCheckpoint, "a proof line is not a base64 SHA-256 hash")
+                throw malformed("a proof line is not a base64 SHA-256 hash")
             }
             proof.append(Array(hash))
         }
-        self.init(index: index, record: Array(record), proof: proof, checkpointNote: String(text[split.upperBound...]))
+        let note = String(text[blank.upperBound...])
+        _ = try SignedNote(parsing: note)
+        self.init(index: index, record: record, proof: proof, checkpointNote: note)
     }
 
     /// Checks the signature, the proof and the record's own sequence number; returns the checkpoint.
     public func verify(with verifier: NoteVerifier) throws(LedgerError) -> Checkpoint {
+        guard !record.isEmpty else {
+            throw LedgerError(.badCheckpoint, "the receipt carries no record in its extra line, so there is nothing to check")
+        }
         guard let text = verifier.verify(checkpointNote) else {
             throw LedgerError(.badCheckpoint, "the checkpoint's signature does not verify with \(verifier.name)'s key")
         }
         let checkpoint = try Checkpoint(text: text)
+        guard checkpoint.origin == verifier.name else {
+            throw LedgerError(.badCheckpoint, "the checkpoint is for origin \(checkpoint.origin), not \(verifier.name)")
+        }
         guard MerkleTree.verifyInclusion(index: index, size: checkpoint.size, leaf: MerkleTree.leafHash(record), proof: proof, root: checkpoint.root) else {
             throw LedgerError(.badCheckpoint, "the record is not included in the checkpoint (record or proof altered)")
         }

@@ -34,21 +34,6 @@ extension LedgerLog {
     public func start() async {}
     public func shutdown() async {}
     public func maintain() async throws(LedgerError) {}
-
-    /// An offline receipt for one record against the latest checkpoint that covers it.
-    public func receipt(for sequence: Int64) async throws(LedgerError) -> InclusionReceipt {
-        guard sequence >= 0, sequence < Int64.max else { throw LedgerError(.notFound, "no record \(sequence)") }
-        guard let entry = try await entries(in: sequence..<sequence + 1).first else {
-            throw LedgerError(.notFound, "no record \(sequence)")
-        }
-        guard let (size, note) = try await checkpoints().last(where: { Int64($0.size) > sequence }) else {
-            throw LedgerError(.notFound, "no checkpoint covers record \(sequence) yet; try again after the next checkpoint")
-        }
-        let leaves = try await leafHashes(in: 0..<Int64(size))
-        return InclusionReceipt(
-            index: Int(sequence), record: entry.encoded, proof: MerkleTree.inclusionProof(Int(sequence), leaves[0..<size]),
-            checkpointNote: note)
-    }
 }
 
 /// Runs an operation with a deadline: past it the caller gets `failure` at once, and nothing waits for the

@@ -1,4 +1,5 @@
 import Foundation
+import MingatePolicy
 
 /// Where ledger entries live. Used by one writer thread at a time; `append` is one durable commit.
 public protocol LedgerStore: AnyObject {
@@ -6,6 +7,8 @@ public protocol LedgerStore: AnyObject {
     func append(_ drafts: [LedgerDraft], at time: Date) throws(LedgerError) -> [LedgerEntry]
     /// Entries with sequence numbers in `range`, in order.
     func entries(in range: Range<Int64>) throws(LedgerError) -> [LedgerEntry]
+    /// Rows with sequence numbers in `range`, in order, with every stored column: what `audit verify` checks.
+    func rows(in range: Range<Int64>) throws(LedgerError) -> [StoredRow]
     /// How many entries the log holds (the next sequence number).
     func size() throws(LedgerError) -> Int64
     /// Checks the store would take a write: inserts a probe row in a transaction and rolls it back.
@@ -14,17 +17,23 @@ public protocol LedgerStore: AnyObject {
     func leafHashes(in range: Range<Int64>) throws(LedgerError) -> [(sequence: Int64, hash: MerkleTree.Hash)]
     /// Stores a signed checkpoint (its note text) for `size`.
     func appendCheckpoint(_ checkpoint: Checkpoint, note: String, at time: Date) throws(LedgerError)
-    /// Every stored checkpoint note, smallest tree first.
-    func checkpoints() throws(LedgerError) -> [(size: Int, note: String)]
+    /// Stored checkpoint notes for trees of at least `minimumSize` entries, smallest first, at most `limit`.
+    func checkpoints(from minimumSize: Int, limit: Int) throws(LedgerError) -> [(size: Int, note: String)]
     /// The largest stored checkpoint and when it was stored.
     func latestCheckpoint() throws(LedgerError) -> StoredCheckpoint?
-    /// Disclosure entries matching `filter`, oldest first, after sequence `after`, at most `limit`.
+    /// Disclosure entries matching `filter`, oldest first, after sequence `after`, at most `limit`; each checked
+    /// against the filter through its canonical entry (`LedgerFilter.checked`).
     func query(_ filter: LedgerFilter, after: Int64, limit: Int) throws(LedgerError) -> [LedgerEntry]
     /// Housekeeping the writer runs when idle (SQLite: fold the WAL back into the database file).
     func maintain() throws(LedgerError)
 }
 
 extension LedgerStore {
+    /// Every stored checkpoint note, smallest tree first.
+    public func checkpoints() throws(LedgerError) -> [(size: Int, note: String)] {
+        try checkpoints(from: 0, limit: .max)
+    }
+
     public func maintain() throws(LedgerError) {}
 }
 
@@ -48,9 +57,9 @@ public struct LedgerFilter: Sendable, Equatable {
     public var caller: String?
     public var subjectKey: String?
     public var decision: String?
-    /// RFC 3339 UTC bounds on the commit time, `since` inclusive, `until` exclusive.
-    public var since: String?
-    public var until: String?
+    /// Bounds on the commit time, `since` inclusive, `until` exclusive.
+    public var since: Date?
+    public var until: Date?
     /// One request's entries: its decision and, when `includeOutcomes`, its outcome.
     public var requestID: String?
     /// Include outcome entries (by default only decisions).
@@ -60,7 +69,7 @@ public struct LedgerFilter: Sendable, Equatable {
 
     public init(
         partner: String? = nil, purpose: String? = nil, caller: String? = nil, subjectKey: String? = nil,
-        decision: String? = nil, since: String? = nil, until: String? = nil, requestID: String? = nil
+        decision: String? = nil, since: Date? = nil, until: Date? = nil, requestID: String? = nil
     ) {
         self.requestID = requestID
         self.partner = partner
@@ -70,6 +79,42 @@ public struct LedgerFilter: Sendable, Equatable {
         self.decision = decision
         self.since = since
         self.until = until
+    }
+}
+
+extension LedgerFilter {
+    /// The bounds as the stores hold commit times (`2026-11-25T03:44:53.123Z`): compared as text, they order like
+    /// the times they name, which an auditor's `…T00:00:00Z` would not against stored milliseconds.
+    public var sinceText: String? { since.map(LedgerEncoding.timestamp) }
+    public var untilText: String? { until.map(LedgerEncoding.timestamp) }
+
+    /// Whether an entry with these columns (derived from its canonical document) is one this filter asks for.
+    public func matches(_ columns: IndexColumns) -> Bool {
+        if !includeOutcomes && columns.kind != kind.rawValue { return false }
+        for (wanted, value) in [
+            (partner, columns.partner), (purpose, columns.purpose), (caller, columns.caller),
+            (subjectKey, columns.subjectKey), (decision, columns.decision), (requestID, columns.requestID),
+        ] where wanted != nil && wanted != value {
+            return false
+        }
+        if let sinceText, columns.recordedAt < sinceText { return false }
+        if let untilText, columns.recordedAt >= untilText { return false }
+        return true
+    }
+
+    /// The entries an index returned for this filter, each checked through its canonical entry. An entry that does
+    /// not match was put there by an edited column: the answer cannot be trusted, so none is given.
+    public func checked(_ entries: [LedgerEntry]) throws(LedgerError) -> [LedgerEntry] {
+        for entry in entries {
+            guard let document = entry.document, let columns = IndexColumns(document: document), matches(columns),
+                document["seq"] == .number(JSONNumber(Int(entry.sequence)))
+            else {
+                throw LedgerError(
+                    .indexTampered,
+                    "record \(entry.sequence) came back from the ledger's index but its canonical entry does not match the search: an index column was edited; run `mingate audit verify`")
+            }
+        }
+        return entries
     }
 }
 

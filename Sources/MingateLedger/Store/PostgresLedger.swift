@@ -215,7 +215,7 @@ public final class PostgresLedger: LedgerLog, Service {
 
     public func query(_ filter: LedgerFilter, after: Int64, limit: Int) async throws(LedgerError) -> [LedgerEntry] {
         let (sql, bindings) = PostgresLedgerStore.querySQL(filter, origin: location.origin, after: after, limit: limit)
-        return try await entries(PostgresQuery(unsafeSQL: sql, binds: bindings), "cannot query the ledger")
+        return try filter.checked(await entries(PostgresQuery(unsafeSQL: sql, binds: bindings), "cannot query the ledger"))
     }
 
     public func entries(in range: Range<Int64>) async throws(LedgerError) -> [LedgerEntry] {

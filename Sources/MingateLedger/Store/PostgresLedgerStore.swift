@@ -231,10 +231,13 @@ public final class PostgresLedgerStore: LedgerStore {
         "SELECT tree_size, note, created_at FROM ledger_checkpoints WHERE origin = \(origin) ORDER BY tree_size DESC LIMIT 1"
     }
 
-    public func checkpoints() throws(LedgerError) -> [(size: Int, note: String)] {
+    public func checkpoints(from minimumSize: Int, limit: Int) throws(LedgerError) -> [(size: Int, note: String)] {
         try withConnection("cannot read the checkpoints") { connection in
             let rows = try connection.query(
-                "SELECT tree_size, note FROM ledger_checkpoints WHERE origin = \(location.origin) ORDER BY tree_size",
+                """
+                SELECT tree_size, note FROM ledger_checkpoints
+                WHERE origin = \(location.origin) AND tree_size >= \(Int64(minimumSize)) ORDER BY tree_size LIMIT \(Int64(clamping: limit))
+                """,
                 logger: logger
             ).waitAtMost(Self.statementTimeout)
             return try rows.map { row in
@@ -245,7 +248,7 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     public func query(_ filter: LedgerFilter, after: Int64, limit: Int) throws(LedgerError) -> [LedgerEntry] {
-        try withConnection("cannot query the ledger") { connection in
+        let entries = try withConnection("cannot query the ledger") { connection in
             let (sql, bindings) = Self.querySQL(filter, origin: location.origin, after: after, limit: limit)
             let rows = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).waitAtMost(Self.statementTimeout)
             return try rows.map { row in
@@ -253,6 +256,28 @@ public final class PostgresLedgerStore: LedgerStore {
                 return LedgerEntry(
                     sequence: seq, kind: LedgerEntry.Kind(rawValue: kind) ?? .disclosure, recordedAt: recordedAt,
                     requestID: requestID, encoded: Array(entry.readableBytesView))
+            }
+        }
+        return try filter.checked(entries)
+    }
+
+    public func rows(in range: Range<Int64>) throws(LedgerError) -> [StoredRow] {
+        try withConnection("cannot read the ledger") { connection in
+            let rows = try connection.query(
+                """
+                SELECT seq, kind, recorded_at, request_id, partner, purpose, caller, subject_key, decision, entry, leaf_hash
+                FROM ledger_entries
+                WHERE origin = \(location.origin) AND seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq
+                """, logger: logger
+            ).waitAtMost(Self.statementTimeout)
+            return try rows.map { row in
+                let (seq, kind, recordedAt, requestID, partner, purpose, caller, subjectKey, decision, entry, hash) = try row.decode(
+                    (Int64, String, String, String, String?, String?, String?, String?, String?, ByteBuffer, ByteBuffer).self)
+                let columns = IndexColumns(
+                    kind: kind, recordedAt: recordedAt, requestID: requestID, partner: partner, purpose: purpose, caller: caller,
+                    subjectKey: subjectKey, decision: decision)
+                return StoredRow(
+                    sequence: seq, columns: columns, entry: Array(entry.readableBytesView), leafHash: Array(hash.readableBytesView))
             }
         }
     }
@@ -271,10 +296,11 @@ public final class PostgresLedgerStore: LedgerStore {
             let base = bindings.count
             bindings.append(origin)
             bindings.append(sequence)
-            bindings.append(draft.kind.rawValue)
-            bindings.append(recordedAt)
-            bindings.append(draft.requestID)
-            for column in draft.indexColumns { bindings.append(column) }
+            let columns = IndexColumns(draft, recordedAt: recordedAt)
+            bindings.append(columns.kind)
+            bindings.append(columns.recordedAt)
+            bindings.append(columns.requestID)
+            for column in columns.searchable { bindings.append(column) }
             bindings.append(ByteBuffer(bytes: entry.encoded))
             bindings.append(ByteBuffer(bytes: entry.leafHash))
             rows.append("(" + (1...12).map { "$\(base + $0)" }.joined(separator: ",") + ")")
@@ -305,11 +331,11 @@ public final class PostgresLedgerStore: LedgerStore {
                 conditions.append("\(column) = $\(bindings.count)")
             }
         }
-        if let since = filter.since {
+        if let since = filter.sinceText {
             bindings.append(since)
             conditions.append("recorded_at >= $\(bindings.count)")
         }
-        if let until = filter.until {
+        if let until = filter.untilText {
             bindings.append(until)
             conditions.append("recorded_at < $\(bindings.count)")
         }

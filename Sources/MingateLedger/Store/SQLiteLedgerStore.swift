@@ -71,10 +71,11 @@ public final class SQLiteLedgerStore: LedgerStore {
                 let entry = LedgerEntry(draft: draft, sequence: sequence, recordedAt: recordedAt)
                 insert.reset()
                 insert.bind(1, sequence)
-                insert.bind(2, draft.kind.rawValue)
-                insert.bind(3, recordedAt)
-                insert.bind(4, draft.requestID)
-                for (offset, value) in draft.indexColumns.enumerated() { insert.bind(Int32(5 + offset), value) }
+                let columns = IndexColumns(draft, recordedAt: recordedAt)
+                insert.bind(2, columns.kind)
+                insert.bind(3, columns.recordedAt)
+                insert.bind(4, columns.requestID)
+                for (offset, value) in columns.searchable.enumerated() { insert.bind(Int32(5 + offset), value) }
                 insert.bind(10, entry.encoded)
                 insert.bind(11, entry.leafHash)
                 _ = try insert.step()
@@ -117,8 +118,11 @@ public final class SQLiteLedgerStore: LedgerStore {
         return StoredCheckpoint(size: Int(query.int64(0)), note: query.text(1) ?? "", createdAt: query.text(2) ?? "")
     }
 
-    public func checkpoints() throws(LedgerError) -> [(size: Int, note: String)] {
-        let query = try database.prepare("SELECT tree_size, note FROM ledger_checkpoints ORDER BY tree_size")
+    public func checkpoints(from minimumSize: Int, limit: Int) throws(LedgerError) -> [(size: Int, note: String)] {
+        let query = try database.prepare(
+            "SELECT tree_size, note FROM ledger_checkpoints WHERE tree_size >= ? ORDER BY tree_size LIMIT ?")
+        query.bind(1, Int64(minimumSize))
+        query.bind(2, Int64(clamping: limit))
         var out: [(Int, String)] = []
         while try query.step() { out.append((Int(query.int64(0)), query.text(1) ?? "")) }
         return out
@@ -138,11 +142,11 @@ public final class SQLiteLedgerStore: LedgerStore {
                 values.append(value)
             }
         }
-        if let since = filter.since {
+        if let since = filter.sinceText {
             conditions.append("recorded_at >= ?")
             values.append(since)
         }
-        if let until = filter.until {
+        if let until = filter.untilText {
             conditions.append("recorded_at < ?")
             values.append(until)
         }
@@ -158,6 +162,25 @@ public final class SQLiteLedgerStore: LedgerStore {
                 LedgerEntry(
                     sequence: query.int64(0), kind: LedgerEntry.Kind(rawValue: query.text(1) ?? "") ?? .disclosure,
                     recordedAt: query.text(2) ?? "", requestID: query.text(3) ?? "", encoded: query.blob(4)))
+        }
+        return try filter.checked(out)
+    }
+
+    public func rows(in range: Range<Int64>) throws(LedgerError) -> [StoredRow] {
+        let query = try database.prepare(
+            """
+            SELECT seq, kind, recorded_at, request_id, partner, purpose, caller, subject_key, decision, entry, leaf_hash
+            FROM ledger_entries WHERE seq >= ? AND seq < ? ORDER BY seq
+            """)
+        query.bind(1, range.lowerBound)
+        query.bind(2, range.upperBound)
+        var out: [StoredRow] = []
+        while try query.step() {
+            let columns = IndexColumns(
+                kind: query.text(1) ?? "", recordedAt: query.text(2) ?? "", requestID: query.text(3) ?? "",
+                partner: query.text(4), purpose: query.text(5), caller: query.text(6), subjectKey: query.text(7),
+                decision: query.text(8))
+            out.append(StoredRow(sequence: query.int64(0), columns: columns, entry: query.blob(9), leafHash: query.blob(10)))
         }
         return out
     }

@@ -71,9 +71,10 @@ public enum MerkleTree {
         return subproof(m - k, leaves[(start + k)...], complete: false) + [root(leaves[start..<start + k])]
     }
 
-    /// Verifies an inclusion proof (RFC 9162 §2.1.3.2).
+    /// Verifies an inclusion proof (RFC 9162 §2.1.3.2). The leaf and every proof hash must be SHA-256 hashes (32
+    /// bytes); the root computed from them is compared with `root` byte for byte.
     public static func verifyInclusion(index: Int, size: Int, leaf: Hash, proof: [Hash], root: Hash) -> Bool {
-        guard index < size else { return false }
+        guard index >= 0, index < size, leaf.count == 32, proof.allSatisfy({ $0.count == 32 }) else { return false }
         var fn = index
         var sn = size - 1
         var r = leaf
@@ -96,13 +97,14 @@ public enum MerkleTree {
         return sn == 0 && r == root
     }
 
-    /// Verifies a consistency proof (RFC 9162 §2.1.4.2).
+    /// Verifies a consistency proof (RFC 9162 §2.1.4.2). Every proof hash must be a SHA-256 hash (32 bytes), and the
+    /// older tree must not be empty: every log extends the empty tree, so such a "proof" proves nothing and is
+    /// refused, as transparency-dev/merkle's vectors require.
     public static func verifyConsistency(first: Int, second: Int, proof: [Hash], firstRoot: Hash, secondRoot: Hash)
         -> Bool
     {
-        guard first <= second else { return false }
+        guard first > 0, first <= second, proof.allSatisfy({ $0.count == 32 }) else { return false }
         if first == second { return proof.isEmpty && firstRoot == secondRoot }
-        if first == 0 { return proof.isEmpty }
         guard !proof.isEmpty else { return false }
         var path = proof
         if first & (first - 1) == 0 { path.insert(firstRoot, at: 0) }

@@ -90,28 +90,18 @@ public struct NoteVerifier: Sendable {
         return UInt32(digest[0]) << 24 | UInt32(digest[1]) << 16 | UInt32(digest[2]) << 8 | UInt32(digest[3])
     }
 
-    /// The note's text when one of its signatures is this key's and verifies; nil otherwise.
+    /// The note's text when it is a well-formed signed note (`SignedNote`, Go's `note.Open` rules) and a signature
+    /// under this key's name and ID verifies; nil otherwise, also when a signature under this key fails (the whole
+    /// note is then rejected). Signatures of other keys are ignored.
     public func verify(_ note: String) -> String? {
-        guard let (text, signatures) = Self.split(note) else { return nil }
-        for signature in signatures {
-            guard signature.name == name, let blob = Data(base64Encoded: String(signature.blob)), blob.count == 68 else { continue }
-            let hash = blob.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            guard hash == keyHash else { continue }
-            if publicKey.isValidSignature(blob.dropFirst(4), for: Data(text.utf8)) { return text }
+        guard let parsed = try? SignedNote(parsing: note) else { return nil }
+        var verified = false
+        for signature in parsed.signatures where signature.name == name && signature.keyID == keyHash {
+            guard signature.bytes.count == 64, publicKey.isValidSignature(signature.bytes, for: Data(parsed.text.utf8)) else {
+                return nil
+            }
+            verified = true
         }
-        return nil
-    }
-
-    /// A note's text (ending in a newline) and its signature lines (`— NAME BASE64`), unverified; nil when the note
-    /// is not shaped like one (no blank line before the signatures, or a line there that is not a signature).
-    public static func split(_ note: String) -> (text: String, signatures: [(name: Substring, blob: Substring)])? {
-        guard let split = note.range(of: "\n\n", options: .backwards) else { return nil }
-        var signatures: [(name: Substring, blob: Substring)] = []
-        for line in note[split.upperBound...].split(separator: "\n") {
-            guard line.hasPrefix("— ") else { return nil }
-            let fields = line.dropFirst(2).split(separator: " ")
-            if fields.count == 2 { signatures.append((fields[0], fields[1])) }
-        }
-        return (String(note[..<split.lowerBound]) + "\n", signatures)
+        return verified ? parsed.text : nil
     }
 }

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import MingateLedger
+import MingatePolicy
+
+extension LedgerCommand {
+    /// How fast `audit verify` checks a large ledger, and how many bytes a record costs on disk.
+    struct VerifyBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bench-verify",
+            abstract: "Fill a scratch SQLite ledger (decision + outcome per request, a signed checkpoint every N) and time `audit verify` on it.",
+            discussion: """
+                A ledger file that already holds the records asked for is reused, so repeated runs measure only the \\
+                verification. Prints the fill rate, bytes on disk per forwarded request, and verified records/s for a \\
+                full pass and for an incremental pass from the checkpoint at the middle.
+                """)
+
+        @Option(help: "The scratch SQLite file.") var path: String = "/tmp/mingate-verify-bench.sqlite"
+        @Option(help: "Records in the ledger (two per forwarded request).") var entries: Int = 1_000_000
+        @Option(help: "Records between signed checkpoints.") var checkpointEvery: Int = 1000
+
+        func run() throws {
+            guard entries > 0, checkpointEvery > 0 else { throw CommandFailure("--entries and --checkpoint-every are positive") }
+            let signer = try Self.benchSigner()
+            var store: any LedgerStore = try SQLiteLedgerStore(path: path)
+            var size = Int(try store.size())
+            if size > entries { throw CommandFailure("\(path) already holds \(size) records, more than --entries; use another --path") }
+            if size < entries {
+                let filled = try fill(store, from: size, signer: signer)
+                print(String(format: "filled %d records in %.1f s (%.0f records/s)", entries - size, filled, Double(entries - size) / filled))
+                size = entries
+                store = try SQLiteLedgerStore(path: path)
+                try store.maintain()
+            }
+            let bytes = Self.fileSize(path) + Self.fileSize(path + "-wal")
+            print(String(format: "on disk: %.1f MB, %.0f bytes per forwarded request (decision + outcome, indexes, hashes)",
+                Double(bytes) / 1e6, Double(bytes) / Double(size) * 2))
+            let auditor = LedgerAuditor(verifier: signer.verifier)
+            let (full, fullSeconds) = try Self.timed { try auditor.verify(store) }
+            guard full.isValid else { throw CommandFailure("the bench ledger does not verify: \(full.problems.prefix(3))") }
+            print(String(format: "verify, full pass: %d records, %d checkpoints in %.2f s: %.0f records/s",
+                full.checkedEntries, full.checkpoints, fullSeconds, Double(full.checkedEntries) / fullSeconds))
+            guard let middle = try store.checkpoints(from: size / 2, limit: 1).first else { throw CommandFailure("no checkpoint past the middle") }
+            let kept = try auditor.keptCheckpoint(middle.note)
+            let (incremental, incrementalSeconds) = try Self.timed { try auditor.verify(store, since: kept) }
+            guard incremental.isValid else { throw CommandFailure("the incremental pass failed: \(incremental.problems.prefix(3))") }
+            print(String(format: "verify --since-checkpoint (size %d): %d records checked in %.2f s: %.0f records/s",
+                kept.size, incremental.checkedEntries, incrementalSeconds, Double(incremental.checkedEntries) / incrementalSeconds))
+        }
+
+        /// A fixed key, so a reused scratch ledger verifies across runs.
+        static func benchSigner() throws -> NoteSigner {
+            NoteSigner(name: "bench.mingate/verify", key: try Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 7, count: 32)))
+        }
+
+        /// Appends decisions and outcomes in commits of `checkpointEvery`, signing a checkpoint after each.
+        func fill(_ store: any LedgerStore, from start: Int, signer: NoteSigner) throws -> Double {
+            var tree = CompactRange()
+            var at: Int64 = 0
+            while at < Int64(start) {
+                for (_, hash) in try store.leafHashes(in: at..<min(at + 100_000, Int64(start))) { tree.append(hash) }
+                at += 100_000
+            }
+            let began = ContinuousClock.now
+            var next = start
+            var time = Date(timeIntervalSince1970: 1_764_000_000)
+            while next < entries {
+                let count = min(checkpointEvery - next % checkpointEvery, entries - next)
+                var drafts: [LedgerDraft] = []
+                for index in next..<next + count {
+                    if index % 2 == 0 {
+                        drafts.append(.disclosure(Bench.sample(worker: 0, index: index)))
+                    } else {
+                        drafts.append(.outcome(Outcome(
+                            requestID: "bench-0-\(index - 1)", decisionSequence: Int64(index - 1), partner: "logistics-co", status: 200,
+                            bytesSent: 479, bytesReceived: 120, latencyMilliseconds: 3, error: nil, response: "relayed")))
+                    }
+                }
+                for entry in try store.append(drafts, at: time) { tree.append(entry.leafHash) }
+                next += count
+                time += 0.05
+                if next % checkpointEvery == 0 || next == entries {
+                    let checkpoint = Checkpoint(origin: signer.name, size: tree.size, root: tree.root)
+                    try store.appendCheckpoint(checkpoint, note: try signer.sign(checkpoint.text), at: time)
+                }
+                if next % 500_000 < count { FileHandle.standardError.write(Data("… \(next) records\n".utf8)) }
+            }
+            return Self.seconds(ContinuousClock.now - began)
+        }
+
+        static func timed<T>(_ body: () throws -> T) throws -> (T, Double) {
+            let began = ContinuousClock.now
+            let value = try body()
+            return (value, seconds(ContinuousClock.now - began))
+        }
+
+        static func seconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+
+        static func fileSize(_ path: String) -> Int {
+            ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+        }
+    }
+}
