@@ -209,4 +209,33 @@ import Testing
         #expect(try store.query(LedgerFilter(until: second), after: -1, limit: 10).isEmpty)
         #expect(try store.query(LedgerFilter(until: second.addingTimeInterval(1)), after: -1, limit: 10).count == 1)
     }
+
+    /// The columns a store writes for a draft and the columns read back from its canonical bytes agree, for every kind
+    /// of entry (the two derivations cannot drift apart unnoticed); bytes that are not an entry read as nothing.
+    @Test func indexColumnsReadFromTheEntryMatchTheColumnsWritten() {
+        var escaped = LedgerWriterTests.disclosure(1)
+        escaped.caller = "order-\"service\"\u{e9}\n"
+        escaped.subjectKey = String(repeating: "c", count: 64)
+        var inbound = LedgerWriterTests.disclosure(2)
+        inbound.direction = .inbound
+        var refused = LedgerWriterTests.disclosure(3)
+        refused.decision = .refuse
+        refused.reason = "caller_not_allowed"
+        let drafts: [LedgerDraft] = [
+            .disclosure(LedgerWriterTests.disclosure(0)), .disclosure(escaped), .disclosure(inbound), .disclosure(refused),
+            .outcome(Outcome(requestID: "req-0", decisionSequence: 0, partner: "midtrans", status: 200, bytesSent: 1, bytesReceived: 2, latencyMilliseconds: 3, error: nil)),
+            .refusals(RefusalSummary(windowStart: "2026-11-25T00:00:00Z", windowSeconds: 60, reason: "unauthenticated", source: "ab", partner: nil, count: 4)),
+        ]
+        let time = "2026-11-25T03:44:53.123Z"
+        for (sequence, draft) in drafts.enumerated() {
+            let bytes = LedgerEncoding.encode(draft, sequence: Int64(sequence), time: time)
+            let read = IndexColumns.of(entry: bytes)
+            #expect(read?.sequence == Int64(sequence), "\(draft.kind)")
+            #expect(read?.columns == IndexColumns(draft, recordedAt: time), "\(draft.kind)")
+        }
+        let good = LedgerEncoding.encode(drafts[0], sequence: 0, time: time)
+        for bad in [Array(good.dropLast()), good + Array(" ".utf8), Array("[]".utf8), Array("{}".utf8), Array(good.dropFirst())] {
+            #expect(IndexColumns.of(entry: bad) == nil)
+        }
+    }
 }

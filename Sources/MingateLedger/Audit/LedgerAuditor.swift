@@ -138,9 +138,9 @@ public struct LedgerAuditor: Sendable {
             report.verifiedSize = kept.size
             verifiedFrom = kept.size
             if kept.size > 0, let last = try store.rows(in: Int64(kept.size) - 1..<Int64(kept.size)).first,
-                let time = IndexColumns(document: (try? JSONParser(maxDepth: 16).parse(last.entry)) ?? .null)?.recordedAt
+                let (_, columns) = IndexColumns.of(entry: last.entry)
             {
-                previousTime = time
+                previousTime = columns.recordedAt
             }
         }
 
@@ -157,9 +157,8 @@ public struct LedgerAuditor: Sendable {
             if hash != row.leafHash {
                 report.problems.append(Problem(sequence: row.sequence, message: "edited: the record's bytes do not match its leaf hash"))
             }
-            if let document = try? JSONParser(maxDepth: 16).parse(row.entry), let columns = IndexColumns(document: document) {
-                if document["seq"] != .number(JSONNumber(Int(row.sequence))) {
-                    let says = document["seq"].map { JSONWriter().string($0) } ?? "?"
+            if let (says, columns) = IndexColumns.of(entry: row.entry) {
+                if says != row.sequence {
                     report.problems.append(Problem(sequence: row.sequence, message: "moved: the record says it is record \(says)"))
                 }
                 let edited = row.columns.differences(from: columns)

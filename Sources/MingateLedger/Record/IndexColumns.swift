@@ -44,16 +44,19 @@ public struct IndexColumns: Sendable, Equatable {
         }
     }
 
-    /// The columns an entry must have, read from its canonical document; nil when the document is not an entry.
-    public init?(document: JSONValue) {
-        guard let kind = document["kind"]?.stringValue, let time = document["time"]?.stringValue,
-            let requestID = document["request_id"]?.stringValue
-        else { return nil }
-        func text(_ name: String) -> String? { document[name]?.stringValue }
-        self.init(kind: kind, recordedAt: time, requestID: requestID, partner: text("partner"), purpose: nil, caller: nil, subjectKey: nil, decision: nil)
+    /// The columns an entry must have, read from its canonical bytes, with the sequence number the entry states;
+    /// nil when the bytes are not a readable entry.
+    public static func of(entry: [UInt8]) -> (sequence: Int64, columns: IndexColumns)? {
+        guard let head = EntryHead(entry), let sequence = head.seq, let columns = IndexColumns(head) else { return nil }
+        return (sequence, columns)
+    }
+
+    init?(_ head: EntryHead) {
+        guard let kind = head[.kind], let time = head[.time], let requestID = head[.requestID] else { return nil }
+        self.init(kind: kind, recordedAt: time, requestID: requestID, partner: head[.partner], purpose: nil, caller: nil, subjectKey: nil, decision: nil)
         switch LedgerEntry.Kind(rawValue: kind) {
         case .disclosure?, .inbound?:
-            (purpose, caller, subjectKey, decision) = (text("purpose"), text("caller"), text("subject_key"), text("decision"))
+            (purpose, caller, subjectKey, decision) = (head[.purpose], head[.caller], head[.subjectKey], head[.decision])
         case .refusals?:
             decision = "refuse"
         case .outcome?, nil:

@@ -106,9 +106,7 @@ extension LedgerFilter {
     /// not match was put there by an edited column: the answer cannot be trusted, so none is given.
     public func checked(_ entries: [LedgerEntry]) throws(LedgerError) -> [LedgerEntry] {
         for entry in entries {
-            guard let document = entry.document, let columns = IndexColumns(document: document), matches(columns),
-                document["seq"] == .number(JSONNumber(Int(entry.sequence)))
-            else {
+            guard let (sequence, columns) = IndexColumns.of(entry: entry.encoded), sequence == entry.sequence, matches(columns) else {
                 throw LedgerError(
                     .indexTampered,
                     "record \(entry.sequence) came back from the ledger's index but its canonical entry does not match the search: an index column was edited; run `mingate audit verify`")
