@@ -91,6 +91,24 @@ import Testing
         #expect(throws: LedgerError.self) { try database.execute("UPDATE ledger_entries SET partner = 'x'") }
     }
 
+    @Test func aKeyForAnotherOriginIsRefusedBeforeAnythingIsAppended() async throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = NoteSigner.generate(name: "test.mingate/gw-1")
+        let writer = LedgerWriter(store: try SQLiteLedgerStore(path: path), checkpointing: .init(signer: first, origin: first.name, interval: 0))
+        try await writer.running { writer in _ = try await writer.append(Self.disclosure(0)) }
+
+        let second = NoteSigner.generate(name: "test.mingate/gw-2")
+        let wrong = LedgerWriter(store: try SQLiteLedgerStore(path: path), checkpointing: .init(signer: second, origin: second.name, interval: 0))
+        try await wrong.running { wrong in
+            let error = try await #require(throws: LedgerError.self) { _ = try await wrong.append(Self.disclosure(1)) }
+            #expect(error.code == .storeUnavailable)
+            #expect(!wrong.isHealthy)
+            #expect(wrong.status.lastFailure?.contains("this log's checkpoints are for test.mingate/gw-1") == true, "\(wrong.status)")
+        }
+        #expect(try SQLiteLedgerStore(path: path).size() == 1, "nothing was appended under the other origin")
+    }
+
     @Test func aCheckpointIsSignedAfterAnIdleIntervalWithoutAnotherAppend() async throws {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -313,10 +313,23 @@ public final class LedgerWriter: Service, Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Opens the store and loads the tree; false (and unhealthy) when the store cannot be reached yet.
+    /// Opens the store and loads the tree; false (and unhealthy) when the store cannot be reached yet, or when the
+    /// checkpoint key names another origin than the log's own checkpoints (then every append is refused, `/readyz`
+    /// says why, and the log says it once: signing into another log's history would make neither verify).
     private func open(_ io: TimedLog, _ tree: inout CompactRange) async -> Bool {
-        do {
+        do throws(LedgerError) {
             let (hashes, lastCheckpoint) = try await io.quick { log throws(LedgerError) in try await log.load() }
+            if let checkpointing, let stored = try await io.quick({ log throws(LedgerError) in try await log.latestCheckpoint() }),
+                let origin = (try? SignedNote(parsing: stored.note))?.text.split(separator: "\n").first, origin != checkpointing.origin
+            {
+                let error = LedgerError(
+                    .originMismatch,
+                    "the checkpoint key signs origin \(checkpointing.origin), but this log's checkpoints are for \(origin): use that log's key, or another ledger")
+                if state.withLockedValue({ $0.lastFailure != error.message }) {
+                    logger.critical("ledger refused", metadata: ["ledger.error": "\(error.message)"])
+                }
+                throw error
+            }
             tree = CompactRange()
             for hash in hashes { tree.append(hash) }
             let size = Int64(tree.size)
