@@ -352,9 +352,9 @@ def main():
         check(verdict.get_attribute("data-result") == "failed" and "altered" in verdict.text, "a changed proof: %r" % verdict.text)
         console.shot("06-proof-tampered")
         # The record changed (the partner's name in it).
-        record = base64.b64decode(lines[1][7:]).replace(b'"midtrans"', b'"midtranz"')
+        record = base64.b64decode(lines[1][6:]).replace(b'"midtrans"', b'"midtranz"')
         check(b"midtranz" in record, "the record had no partner to change")
-        tampered = "\n".join([lines[0], "record " + base64.b64encode(record).decode()] + lines[2:])
+        tampered = "\n".join([lines[0], "extra " + base64.b64encode(record).decode()] + lines[2:])
         verdict = verify_pasted(tampered)
         check(verdict.get_attribute("data-result") == "failed", "a changed record verified: %r" % verdict.text)
         # The signed root changed: the signature no longer holds.

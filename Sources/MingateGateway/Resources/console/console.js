@@ -151,16 +151,16 @@ function parseCheckpoint(text) {
   return { origin: lines[0], size: Number(lines[1]), root };
 }
 
-// ---- receipts (c2sp.org/tlog-proof@v1 with Mingate's record line) and RFC 9162 inclusion ----
+// ---- receipts (c2sp.org/tlog-proof@v1, the record in its extra line) and RFC 9162 inclusion ----
 
 function parseReceipt(text) {
   const split = text.indexOf("\n\n");
   if (split < 0) throw new Error("a receipt is a proof, a blank line, then a signed checkpoint");
   const lines = text.slice(0, split).split("\n");
   if (lines[0] !== "c2sp.org/tlog-proof@v1") throw new Error("not a c2sp.org/tlog-proof@v1 receipt");
-  if (!lines[1] || !lines[1].startsWith("record ")) throw new Error("the receipt carries no record line");
+  if (!lines[1] || !lines[1].startsWith("extra ")) throw new Error("the receipt carries no record (its extra line)");
   if (!lines[2] || !/^index (0|[1-9][0-9]*)$/.test(lines[2])) throw new Error("the receipt's index line is malformed");
-  const record = fromBase64(lines[1].slice(7));
+  const record = fromBase64(lines[1].slice(6));
   const index = Number(lines[2].slice(6));
   const proof = lines.slice(3).map((line) => {
     const hash = fromBase64(line);
