@@ -52,8 +52,7 @@ struct AuditCommand: ParsableCommand {
                     FileHandle.standardError.write(Data("… \(count) records\n".utf8))
                 }
             }
-            let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
-                + Double((ContinuousClock.now - started).components.seconds)
+            let seconds = (ContinuousClock.now - started).inSeconds
             if let kept = report.kept {
                 print("kept checkpoint: size \(kept.size) (records before it not re-read)")
             }
@@ -244,7 +243,7 @@ extension AuditCommand {
 
         /// A size given as a number, or read from a checkpoint file (whose signature is checked when a key is given).
         static func size(of argument: String, _ verifier: NoteVerifier?) throws -> (Int, String?) {
-            if let size = Int(argument), size >= 0, String(size) == argument { return (size, nil) }
+            if let size = TlogText.decimal(argument) { return (size, nil) }
             guard let note = try? String(contentsOfFile: argument, encoding: .utf8) else {
                 throw CommandFailure("'\(argument)' is neither a tree size nor a readable checkpoint file")
             }

@@ -68,7 +68,7 @@ extension LedgerCommand {
         }
 
         static func milliseconds(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+            duration.inSeconds * 1000
         }
 
         static func sample(worker: Int, index: Int) -> Disclosure {

@@ -56,12 +56,7 @@ extension LedgerCommand {
 
         /// Appends decisions and outcomes in commits of `checkpointEvery`, signing a checkpoint after each.
         func fill(_ store: any LedgerStore, from start: Int, signer: NoteSigner) throws -> Double {
-            var tree = CompactRange()
-            var at: Int64 = 0
-            while at < Int64(start) {
-                for (_, hash) in try store.leafHashes(in: at..<min(at + 100_000, Int64(start))) { tree.append(hash) }
-                at += 100_000
-            }
+            var tree = try CompactRange(store, upTo: start)
             let began = ContinuousClock.now
             var next = start
             var time = Date(timeIntervalSince1970: 1_764_000_000)
@@ -86,17 +81,13 @@ extension LedgerCommand {
                 }
                 if next % 500_000 < count { FileHandle.standardError.write(Data("… \(next) records\n".utf8)) }
             }
-            return Self.seconds(ContinuousClock.now - began)
+            return (ContinuousClock.now - began).inSeconds
         }
 
         static func timed<T>(_ body: () throws -> T) throws -> (T, Double) {
             let began = ContinuousClock.now
             let value = try body()
-            return (value, seconds(ContinuousClock.now - began))
-        }
-
-        static func seconds(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+            return (value, (ContinuousClock.now - began).inSeconds)
         }
 
         static func fileSize(_ path: String) -> Int {

@@ -63,7 +63,7 @@ struct AuditRoutes: Sendable {
         let values = try Self.parameters(request, allowed: ["from", "to"])
         func size(_ name: String) throws(Refusal) -> Int? {
             guard let text = values[name] else { return nil }
-            guard let value = Int(text), value > 0, String(value) == text else {
+            guard let value = TlogText.decimal(text), value > 0 else {
                 throw Refusal(.badRequest, "\(name) is a tree size: a whole number from 1 (every log extends the empty tree)")
             }
             return value

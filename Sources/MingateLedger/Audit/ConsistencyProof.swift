@@ -23,32 +23,19 @@ public struct ConsistencyProof: Sendable {
     }
 
     public var text: String {
-        var out = "old \(oldSize)\n"
-        for hash in proof { out += Data(hash).base64EncodedString() + "\n" }
-        return out + "\n" + checkpointNote
+        TlogText.write(head: "old \(oldSize)\n", proof: proof, note: checkpointNote)
     }
 
     /// Parses the text strictly: `old` in decimal with no sign or leading zero, one strict base64 SHA-256 hash a
     /// line, one empty line, a well-formed signed note.
     public init(text: String) throws(LedgerError) {
         func malformed(_ why: String) -> LedgerError { LedgerError(.badCheckpoint, "not a consistency proof: \(why)") }
-        guard let blank = text.range(of: "\n\n") else { throw malformed("no empty line before the checkpoint") }
-        var lines = text[..<blank.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)[...]
+        var (lines, note) = try TlogText.split(text, malformed)
         guard let first = lines.popFirst(), first.hasPrefix("old ") else { throw malformed("the first line is not `old N`") }
-        let digits = first.dropFirst(4)
-        guard let oldSize = Int(digits), oldSize >= 0, String(oldSize) == digits else {
+        guard let oldSize = TlogText.decimal(first.dropFirst(4)) else {
             throw malformed("the old size is not a decimal number without sign or leading zeros")
         }
-        var proof: [MerkleTree.Hash] = []
-        for line in lines {
-            guard let hash = Data(base64Encoded: String(line)), hash.count == 32 else {
-                throw malformed("a proof line is not a base64 SHA-256 hash")
-            }
-            proof.append(Array(hash))
-        }
-        let note = String(text[blank.upperBound...])
-        _ = try SignedNote(parsing: note)
-        self.init(oldSize: oldSize, proof: proof, checkpointNote: note)
+        self.init(oldSize: oldSize, proof: try TlogText.hashes(lines, malformed), checkpointNote: note)
     }
 
     /// Checks the newer checkpoint's signature and origin and the proof against the older checkpoint; returns the

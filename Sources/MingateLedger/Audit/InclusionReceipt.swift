@@ -29,9 +29,7 @@ public struct InclusionReceipt: Sendable {
     }
 
     public var text: String {
-        var out = "\(Self.header)\nextra \(Data(record).base64EncodedString())\nindex \(index)\n"
-        for hash in proof { out += Data(hash).base64EncodedString() + "\n" }
-        return out + "\n" + checkpointNote
+        TlogText.write(head: "\(Self.header)\nextra \(Data(record).base64EncodedString())\nindex \(index)\n", proof: proof, note: checkpointNote)
     }
 
     /// Parses a receipt strictly by c2sp.org/tlog-proof@v1: the header line; an optional `extra` line (Mingate's
@@ -39,8 +37,7 @@ public struct InclusionReceipt: Sendable {
     /// strict base64 SHA-256 hash per proof line; one empty line; then the checkpoint as a well-formed signed note.
     public init(text: String) throws(LedgerError) {
         func malformed(_ why: String) -> LedgerError { LedgerError(.badCheckpoint, "not a \(Self.header) receipt: \(why)") }
-        guard let blank = text.range(of: "\n\n") else { throw malformed("no empty line before the checkpoint") }
-        var lines = text[..<blank.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)[...]
+        var (lines, note) = try TlogText.split(text, malformed)
         guard lines.popFirst() == Substring(Self.header) else { throw malformed("the first line is not \(Self.header)") }
         var record: [UInt8] = []
         if let line = lines.first, line.hasPrefix("extra ") {
@@ -51,20 +48,10 @@ public struct InclusionReceipt: Sendable {
             lines.removeFirst()
         }
         guard let indexLine = lines.popFirst(), indexLine.hasPrefix("index ") else { throw malformed("no index line") }
-        let digits = indexLine.dropFirst(6)
-        guard let index = Int(digits), index >= 0, String(index) == digits else {
+        guard let index = TlogText.decimal(indexLine.dropFirst(6)) else {
             throw malformed("the index is not a decimal number without sign or leading zeros")
         }
-        var proof: [MerkleTree.Hash] = []
-        for line in lines {
-            guard let hash = Data(base64Encoded: String(line)), hash.count == 32 else {
-                throw malformed("a proof line is not a base64 SHA-256 hash")
-            }
-            proof.append(Array(hash))
-        }
-        let note = String(text[blank.upperBound...])
-        _ = try SignedNote(parsing: note)
-        self.init(index: index, record: record, proof: proof, checkpointNote: note)
+        self.init(index: index, record: record, proof: try TlogText.hashes(lines, malformed), checkpointNote: note)
     }
 
     /// Checks the signature, the proof and the record's own sequence number; returns the checkpoint.
@@ -82,7 +69,7 @@ public struct InclusionReceipt: Sendable {
         guard MerkleTree.verifyInclusion(index: index, size: checkpoint.size, leaf: MerkleTree.leafHash(record), proof: proof, root: checkpoint.root) else {
             throw LedgerError(.badCheckpoint, "the record is not included in the checkpoint (record or proof altered)")
         }
-        guard let document = try? JSONParser().parse(record), document["seq"] == .number(JSONNumber(index)) else {
+        guard EntryHead(record)?.seq == Int64(index) else {
             throw LedgerError(.badCheckpoint, "the record does not say it is record \(index)")
         }
         return checkpoint

@@ -112,18 +112,7 @@ public struct LedgerAuditor: Sendable {
         /// Rebuilds the edge at the kept checkpoint from stored leaf hashes and requires it to give the kept root.
         mutating func resume(from kept: Checkpoint, _ store: any LedgerStore) throws(LedgerError) {
             report.kept = kept
-            var start: Int64 = 0
-            let end = Int64(kept.size)
-            while start < end {
-                let hashes = try store.leafHashes(in: start..<min(start + 100_000, end))
-                if hashes.isEmpty { break }
-                for (sequence, hash) in hashes {
-                    if sequence != Int64(tree.size) { break }
-                    tree.append(hash)
-                }
-                start += Int64(hashes.count)
-                if tree.size != Int(start) { break }
-            }
+            tree = try CompactRange(store, upTo: kept.size)
             guard tree.size == kept.size, tree.root == kept.root else {
                 report.problems.append(
                     Problem(
@@ -270,6 +259,19 @@ public struct LedgerAuditor: Sendable {
 
         mutating func advance() {
             index += 1
+        }
+    }
+}
+
+extension CompactRange {
+    /// The edge of the tree over a store's stored leaf hashes, up to `size` or the first gap (then `size` is not
+    /// reached, which the caller checks), read a range at a time.
+    public init(_ store: any LedgerStore, upTo size: Int) throws(LedgerError) {
+        while self.size < size {
+            let before = self.size
+            let range = Int64(before)..<Int64(min(before + 100_000, size))
+            for (sequence, hash) in try store.leafHashes(in: range) where sequence == Int64(self.size) { append(hash) }
+            if self.size == before { break }
         }
     }
 }

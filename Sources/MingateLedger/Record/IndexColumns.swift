@@ -11,29 +11,17 @@ public struct IndexColumns: Sendable, Equatable {
     public var kind: String
     public var recordedAt: String
     public var requestID: String
-    public var partner: String?
-    public var purpose: String?
-    public var caller: String?
-    public var subjectKey: String?
-    public var decision: String?
+    public var partner: String? = nil
+    public var purpose: String? = nil
+    public var caller: String? = nil
+    public var subjectKey: String? = nil
+    public var decision: String? = nil
+}
 
-    public init(
-        kind: String, recordedAt: String, requestID: String, partner: String?, purpose: String?, caller: String?,
-        subjectKey: String?, decision: String?
-    ) {
-        self.kind = kind
-        self.recordedAt = recordedAt
-        self.requestID = requestID
-        self.partner = partner
-        self.purpose = purpose
-        self.caller = caller
-        self.subjectKey = subjectKey
-        self.decision = decision
-    }
-
+extension IndexColumns {
     /// The columns as a store writes them for a draft committed at `recordedAt`.
     init(_ draft: LedgerDraft, recordedAt: String) {
-        self.init(kind: draft.kind.rawValue, recordedAt: recordedAt, requestID: draft.requestID, partner: nil, purpose: nil, caller: nil, subjectKey: nil, decision: nil)
+        self.init(kind: draft.kind.rawValue, recordedAt: recordedAt, requestID: draft.requestID)
         switch draft {
         case .disclosure(let d):
             (partner, purpose, caller, subjectKey, decision) = (d.partner, d.purpose, d.caller, d.subjectKey, d.decision.rawValue)
@@ -53,7 +41,7 @@ public struct IndexColumns: Sendable, Equatable {
 
     init?(_ head: EntryHead) {
         guard let kind = head[.kind], let time = head[.time], let requestID = head[.requestID] else { return nil }
-        self.init(kind: kind, recordedAt: time, requestID: requestID, partner: head[.partner], purpose: nil, caller: nil, subjectKey: nil, decision: nil)
+        self.init(kind: kind, recordedAt: time, requestID: requestID, partner: head[.partner])
         switch LedgerEntry.Kind(rawValue: kind) {
         case .disclosure?, .inbound?:
             (purpose, caller, subjectKey, decision) = (head[.purpose], head[.caller], head[.subjectKey], head[.decision])
@@ -69,16 +57,12 @@ public struct IndexColumns: Sendable, Equatable {
 
     /// The names of the columns that differ from `other`, in table order.
     public func differences(from other: IndexColumns) -> [String] {
-        var names: [String] = []
-        if kind != other.kind { names.append("kind") }
-        if recordedAt != other.recordedAt { names.append("recorded_at") }
-        if requestID != other.requestID { names.append("request_id") }
-        if partner != other.partner { names.append("partner") }
-        if purpose != other.purpose { names.append("purpose") }
-        if caller != other.caller { names.append("caller") }
-        if subjectKey != other.subjectKey { names.append("subject_key") }
-        if decision != other.decision { names.append("decision") }
-        return names
+        let pairs: [(name: String, mine: String?, theirs: String?)] = [
+            ("kind", kind, other.kind), ("recorded_at", recordedAt, other.recordedAt), ("request_id", requestID, other.requestID),
+            ("partner", partner, other.partner), ("purpose", purpose, other.purpose), ("caller", caller, other.caller),
+            ("subject_key", subjectKey, other.subjectKey), ("decision", decision, other.decision),
+        ]
+        return pairs.filter { $0.mine != $0.theirs }.map(\.name)
     }
 }
 
@@ -89,11 +73,4 @@ public struct StoredRow: Sendable {
     public let columns: IndexColumns
     public let entry: [UInt8]
     public let leafHash: [UInt8]
-
-    public init(sequence: Int64, columns: IndexColumns, entry: [UInt8], leafHash: [UInt8]) {
-        self.sequence = sequence
-        self.columns = columns
-        self.entry = entry
-        self.leafHash = leafHash
-    }
 }

@@ -20,6 +20,12 @@ public final class BlockingLedgerLog: LedgerLog {
         self.readers = reader.map { ReaderPool(open: $0) }
     }
 
+    /// A log over a store already open (tests, tools): only the log's one writer thread touches it.
+    public convenience init(store: any LedgerStore) {
+        let handOver = ConfinedStore(store)
+        self.init(opening: { handOver.store })
+    }
+
     public func start() async { pool.start() }
 
     public func shutdown() async { try? await pool.shutdownGracefully() }
@@ -58,9 +64,9 @@ public final class BlockingLedgerLog: LedgerLog {
         }
     }
 
-    public func load() async throws(LedgerError) -> (leaves: [MerkleTree.Hash], lastCheckpoint: Int?) {
+    public func load() async throws(LedgerError) -> (leaves: [MerkleTree.Hash], lastCheckpoint: StoredCheckpoint?) {
         try await write { store throws(LedgerError) in
-            (try store.leafHashes(in: 0..<Int64.max).map(\.hash), try store.checkpoints().last?.size)
+            (try store.leafHashes(in: 0..<Int64.max).map(\.hash), try store.latestCheckpoint())
         }
     }
 

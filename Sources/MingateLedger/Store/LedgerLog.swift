@@ -13,8 +13,8 @@ public protocol LedgerLog: Sendable {
     func start() async
     /// Called by the writer's `run()` when it ends.
     func shutdown() async
-    /// Makes sure the tables exist; returns every leaf hash in order and the size of the last checkpoint.
-    func load() async throws(LedgerError) -> (leaves: [MerkleTree.Hash], lastCheckpoint: Int?)
+    /// Makes sure the tables exist; returns every leaf hash in order and the latest stored checkpoint.
+    func load() async throws(LedgerError) -> (leaves: [MerkleTree.Hash], lastCheckpoint: StoredCheckpoint?)
     /// Appends the drafts in order as one durable transaction, or none of them.
     func append(_ drafts: [LedgerDraft], at time: Date) async throws(LedgerError) -> [LedgerEntry]
     func leafHashes(in range: Range<Int64>) async throws(LedgerError) -> [MerkleTree.Hash]

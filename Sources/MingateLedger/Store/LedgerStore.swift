@@ -88,23 +88,35 @@ extension LedgerFilter {
     public var sinceText: String? { since.map(LedgerEncoding.timestamp) }
     public var untilText: String? { until.map(LedgerEncoding.timestamp) }
 
-    /// Whether an entry with these columns (derived from its canonical document) is one this filter asks for.
-    public func matches(_ columns: IndexColumns) -> Bool {
-        if !includeOutcomes && columns.kind != kind.rawValue { return false }
-        for (wanted, value) in [
-            (partner, columns.partner), (purpose, columns.purpose), (caller, columns.caller),
-            (subjectKey, columns.subjectKey), (decision, columns.decision), (requestID, columns.requestID),
-        ] where wanted != nil && wanted != value {
-            return false
+    /// The columns this filter asks to equal a value, by their names in the stores' tables, and how to read each
+    /// from an entry's columns: what the stores turn into SQL and `matches` checks, from one list.
+    public var equalities: [(column: String, value: String, of: @Sendable (IndexColumns) -> String?)] {
+        let all: [(String, String?, @Sendable (IndexColumns) -> String?)] = [
+            ("partner", partner, { $0.partner }), ("purpose", purpose, { $0.purpose }), ("caller", caller, { $0.caller }),
+            ("subject_key", subjectKey, { $0.subjectKey }), ("decision", decision, { $0.decision }),
+            ("request_id", requestID, { $0.requestID }),
+        ]
+        return all.compactMap { column, value, read in value.map { (column, $0, read) } }
+    }
+
+    /// Whether an entry with given columns (derived from its canonical entry) is one this filter asks for; the
+    /// filter's values are prepared once, for all the entries of a page.
+    public func matcher() -> (IndexColumns) -> Bool {
+        let (equalities, since, until) = (equalities, sinceText, untilText)
+        let kind: String? = includeOutcomes ? nil : self.kind.rawValue
+        return { columns in
+            if let kind, columns.kind != kind { return false }
+            for equality in equalities where equality.of(columns) != equality.value { return false }
+            if let since, columns.recordedAt < since { return false }
+            if let until, columns.recordedAt >= until { return false }
+            return true
         }
-        if let sinceText, columns.recordedAt < sinceText { return false }
-        if let untilText, columns.recordedAt >= untilText { return false }
-        return true
     }
 
     /// The entries an index returned for this filter, each checked through its canonical entry. An entry that does
     /// not match was put there by an edited column: the answer cannot be trusted, so none is given.
     public func checked(_ entries: [LedgerEntry]) throws(LedgerError) -> [LedgerEntry] {
+        let matches = matcher()
         for entry in entries {
             guard let (sequence, columns) = IndexColumns.of(entry: entry.encoded), sequence == entry.sequence, matches(columns) else {
                 throw LedgerError(

@@ -89,7 +89,7 @@ public final class PostgresLedger: LedgerLog, Service {
         }
     }
 
-    public func load() async throws(LedgerError) -> (leaves: [MerkleTree.Hash], lastCheckpoint: Int?) {
+    public func load() async throws(LedgerError) -> (leaves: [MerkleTree.Hash], lastCheckpoint: StoredCheckpoint?) {
         let logger = self.logger
         try await leased("cannot create the ledger schema", code: .storeUnavailable) { connection in
                 // Two instances creating the schema at once would race; an advisory lock serialises them.
@@ -106,7 +106,7 @@ public final class PostgresLedger: LedgerLog, Service {
         }
         let leaves = try await leafHashes(in: 0..<Int64.max)
         nextSequence.withLockedValue { $0 = Int64(leaves.count) }
-        return (leaves, try await checkpoints().last?.size)
+        return (leaves, try await latestCheckpoint())
     }
 
     private func readNextSequence() async throws(LedgerError) -> Int64 {

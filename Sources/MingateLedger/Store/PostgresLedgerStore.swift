@@ -322,14 +322,9 @@ public final class PostgresLedgerStore: LedgerStore {
         var conditions = ["origin = $1", "seq > $2"]
         // The kind is one of the enum's own raw values, never text from outside.
         if !filter.includeOutcomes { conditions.append("kind = '\(filter.kind.rawValue)'") }
-        for (column, value) in [
-            ("partner", filter.partner), ("purpose", filter.purpose), ("caller", filter.caller),
-            ("subject_key", filter.subjectKey), ("decision", filter.decision), ("request_id", filter.requestID),
-        ] {
-            if let value {
-                bindings.append(value)
-                conditions.append("\(column) = $\(bindings.count)")
-            }
+        for equality in filter.equalities {
+            bindings.append(equality.value)
+            conditions.append("\(equality.column) = $\(bindings.count)")
         }
         if let since = filter.sinceText {
             bindings.append(since)

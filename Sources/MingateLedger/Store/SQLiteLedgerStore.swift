@@ -133,14 +133,9 @@ public final class SQLiteLedgerStore: LedgerStore {
         var values: [String] = []
         // The kind is one of the enum's own raw values, never text from outside.
         if !filter.includeOutcomes { conditions.append("kind = '\(filter.kind.rawValue)'") }
-        for (column, value) in [
-            ("partner", filter.partner), ("purpose", filter.purpose), ("caller", filter.caller),
-            ("subject_key", filter.subjectKey), ("decision", filter.decision), ("request_id", filter.requestID),
-        ] {
-            if let value {
-                conditions.append("\(column) = ?")
-                values.append(value)
-            }
+        for equality in filter.equalities {
+            conditions.append("\(equality.column) = ?")
+            values.append(equality.value)
         }
         if let since = filter.sinceText {
             conditions.append("recorded_at >= ?")

@@ -22,7 +22,7 @@ public struct Checkpoint: Sendable, Equatable {
     /// Parses a checkpoint's note text (as returned by `NoteVerifier.verify`).
     public init(text: String) throws(LedgerError) {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.count >= 4, let size = Int(lines[1]), size >= 0, String(size) == lines[1],
+        guard lines.count >= 4, let size = TlogText.decimal(lines[1]),
             let root = Data(base64Encoded: String(lines[2])), root.count == 32
         else { throw LedgerError(.badCheckpoint, "not a tlog checkpoint") }
         self.init(origin: String(lines[0]), size: size, root: Array(root))

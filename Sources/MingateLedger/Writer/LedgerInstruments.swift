@@ -39,4 +39,7 @@ extension Duration {
 
     /// The duration in whole milliseconds.
     public var wholeMilliseconds: Int64 { wholeNanoseconds / 1_000_000 }
+
+    /// The duration in seconds, for figures people read.
+    public var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -93,9 +93,8 @@ public final class LedgerWriter: Service, Sendable {
         store: any LedgerStore, checkpointing: Checkpointing? = nil, clock: @escaping @Sendable () -> Date = { Date() },
         maxBatch: Int = 4096, commitTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "mingate.ledger")
     ) {
-        let handOver = ConfinedStore(store)
         self.init(
-            log: BlockingLedgerLog(opening: { handOver.store }), checkpointing: checkpointing, clock: clock,
+            log: BlockingLedgerLog(store: store), checkpointing: checkpointing, clock: clock,
             maxBatch: maxBatch, commitTimeout: commitTimeout, logger: logger)
     }
 
@@ -242,14 +241,21 @@ public final class LedgerWriter: Service, Sendable {
         var tree = CompactRange()
         var lastCheckpointTime = Date.distantPast
         var opened = false
+        /// Set when the store opened but must not be written with this key: no retry until a restart.
+        var refusal: LedgerError?
         var stopDeadline: ContinuousClock.Instant?
         var committedSinceMaintenance = false
         var lastMaintenance = ContinuousClock.now
 
         while true {
-            if !opened {
-                opened = await open(io, &tree)
-                if opened { lastCheckpointTime = clock() }
+            if !opened && refusal == nil {
+                switch await open(io, &tree) {
+                case .opened:
+                    opened = true
+                    lastCheckpointTime = clock()
+                case .refused(let error): refusal = error
+                case .unavailable: break
+                }
             }
             let (batch, stopping) = state.withLockedValue { state -> ([Pending], Bool) in
                 let batch = Array(state.pending.prefix(maxBatch))
@@ -270,7 +276,10 @@ public final class LedgerWriter: Service, Sendable {
                 } else if opened {
                     fail(batch, LedgerError(.storeUnavailable, state.withLockedValue { $0.lastFailure } ?? "the ledger store is unavailable"))
                 } else {
-                    fail(batch, LedgerError(.storeUnavailable, "the ledger store cannot be opened"))
+                    fail(batch, LedgerError(.storeUnavailable, refusal?.message ?? "the ledger store cannot be opened"))
+                    // Nothing can be written before the store opens: try again at the next tick, not in a hot loop
+                    // over the entries that wait for it.
+                    if !stopping { try? await Task.sleep(for: tickInterval) }
                 }
             } else if opened && !isHealthy {
                 await probe(io)
@@ -313,37 +322,42 @@ public final class LedgerWriter: Service, Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Opens the store and loads the tree; false (and unhealthy) when the store cannot be reached yet, or when the
-    /// checkpoint key names another origin than the log's own checkpoints (then every append is refused, `/readyz`
-    /// says why, and the log says it once: signing into another log's history would make neither verify).
-    private func open(_ io: TimedLog, _ tree: inout CompactRange) async -> Bool {
+    /// Opens the store and loads the tree. Unavailable (and unhealthy) when the store cannot be reached yet; refused
+    /// for good when the checkpoint key names another origin than the log's own checkpoints (every append is then
+    /// refused, `/readyz` says why, the log says it once: signing into another log's history would make neither
+    /// verify).
+    enum Opening {
+        case opened, unavailable
+        case refused(LedgerError)
+    }
+
+    private func open(_ io: TimedLog, _ tree: inout CompactRange) async -> Opening {
         do throws(LedgerError) {
             let (hashes, lastCheckpoint) = try await io.quick { log throws(LedgerError) in try await log.load() }
-            if let checkpointing, let stored = try await io.quick({ log throws(LedgerError) in try await log.latestCheckpoint() }),
+            if let checkpointing, let stored = lastCheckpoint,
                 let origin = (try? SignedNote(parsing: stored.note))?.text.split(separator: "\n").first, origin != checkpointing.origin
             {
                 let error = LedgerError(
                     .originMismatch,
                     "the checkpoint key signs origin \(checkpointing.origin), but this log's checkpoints are for \(origin): use that log's key, or another ledger")
-                if state.withLockedValue({ $0.lastFailure != error.message }) {
-                    logger.critical("ledger refused", metadata: ["ledger.error": "\(error.message)"])
-                }
-                throw error
+                logger.critical("ledger refused until restarted with the log's key", metadata: ["ledger.error": "\(error.message)"])
+                markUnhealthy(error)
+                return .refused(error)
             }
             tree = CompactRange()
             for hash in hashes { tree.append(hash) }
             let size = Int64(tree.size)
             state.withLockedValue { state in
                 state.treeSize = size
-                state.lastCheckpointSize = Int64(lastCheckpoint ?? -1)
+                state.lastCheckpointSize = Int64(lastCheckpoint?.size ?? -1)
                 if !state.healthy { logger.notice("ledger store reachable again") }
                 state.healthy = true
                 state.lastFailure = nil
             }
-            return true
+            return .opened
         } catch {
             markUnhealthy(error)
-            return false
+            return .unavailable
         }
     }
 
