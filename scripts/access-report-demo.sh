@@ -35,7 +35,7 @@ for order in ORD-1 ORD-2; do
   call biteship/delivery/v1/orders -H 'Content-Type: application/json' \
     -d '{"destination_contact_name":"Budi Santoso","destination_contact_phone":"+6281234567890","destination_address":"Jl. Sudirman No. 1","destination_postal_code":"10220","reference_id":"'$order'","courier_company":"jne","courier_type":"reg"}'
 done
-"$BIN" consent grant --ledger "$LEDGER" --subject customer-8812 --partner verihubs --purpose identity-verification \
+"$BIN" consent grant --gateway "$GW" --subject customer-8812 --partner verihubs --purpose identity-verification \
   --evidence consent-screen-4711 > /dev/null
 printf '\xff\xd8\xff\xe0\x00\x10JFIF\x00\xff\xd9' > "$WORK/selfie.jpg"
 call verihubs/identity-verification/v1/identity/verify -F name='Budi Santoso' -F nik=3171234567890001 \

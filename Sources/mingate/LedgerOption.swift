@@ -26,17 +26,11 @@ struct LedgerOption: ParsableArguments {
         do { return try url().open() } catch let error as LedgerError { throw CommandFailure(error.description) }
     }
 
-    func consents() throws -> any ConsentStore & ErasureLog {
-        do { return try url().openConsents() } catch let error as LedgerError { throw CommandFailure(error.description) }
-    }
-
     /// The subject's keyed hash under the ledger key in `keyEnv`, after checking that key against the ledger's
     /// recorded fingerprint: with any other key the answer would be empty, and wrong.
     func subjectKey(of subject: String, keyEnv: String) throws -> String {
-        try subjectKey(of: subject, keyEnv: keyEnv, store: consents())
-    }
-
-    func subjectKey(of subject: String, keyEnv: String, store: any ConsentStore) throws -> String {
+        let store: any ConsentStore
+        do { store = try url().openConsents() } catch let error as LedgerError { throw CommandFailure(error.description) }
         guard let key = ProcessInfo.processInfo.environment[keyEnv], !key.isEmpty else {
             throw CommandFailure("set \(keyEnv) to the gateway's ledger key (the sandbox's is `sandbox-not-a-secret:env:MINGATE_LEDGER_KEY`)")
         }

@@ -26,12 +26,18 @@ struct SubjectCommand: AsyncParsableCommand {
             guard let language = AccessReport.Language(rawValue: language) else { throw CommandFailure("language is id or en") }
             guard ["html", "json"].contains(format) else { throw CommandFailure("format is html or json") }
             let policy = try folders.compile()
-            let records = try ledger.consents()
-            let subjectKey = try ledger.subjectKey(of: id, keyEnv: ledgerKeyEnv, store: records)
-            let entries = try ledger.open().query(LedgerFilter(subjectKey: subjectKey), after: -1, limit: 1_000_000)
-            let report = AccessReport(
-                subjectKey: subjectKey, reference: reference, entries: entries, consents: try records.history(subjectKey: subjectKey),
-                erasures: try records.currentErasures(subjectKey: subjectKey), policy: policy, language: language)
+            let subjectKey = try ledger.subjectKey(of: id, keyEnv: ledgerKeyEnv)
+            let store = try ledger.open()
+            let report: AccessReport
+            do throws(LedgerError) {
+                report = AccessReport(
+                    subjectKey: subjectKey, reference: reference,
+                    entries: try store.query(LedgerFilter(subjectKey: subjectKey), after: -1, limit: 1_000_000),
+                    consents: try store.consentHistory(subjectKey: subjectKey), erasures: try store.currentErasures(subjectKey: subjectKey),
+                    policy: policy, language: language)
+            } catch {
+                throw CommandFailure(error.description)
+            }
             print(format == "html" ? report.html : JSONWriter().string(report.json), terminator: format == "html" ? "" : "\n")
         }
     }
@@ -125,61 +131,55 @@ struct AdminAPI: ParsableArguments {
 
 struct ConsentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "consent", abstract: "Record or show a data subject's consents (in the ledger's database).",
-        discussion: "Partner, purpose and kind are checked against the policy (--partners, --policies): a consent that could never take effect is refused.",
+        commandName: "consent", abstract: "Record or show a data subject's consents (entries of the ledger).",
+        discussion: """
+            `grant` and `withdraw` go through the running gateway's admin API (the gateway appends the entry, checks \
+            partner, purpose and kind against the policy in force, and keeps the evidence as a reference or a keyed \
+            digest); `show` reads the ledger.
+            """,
         subcommands: [Grant.self, Withdraw.self, Show.self])
 
-    struct Target: ParsableArguments {
-        @OptionGroup var ledger: LedgerOption
-        @Option(help: "The data subject's id.") var subject: String
-        @Option(help: "Environment variable holding the ledger key.") var ledgerKeyEnv = "MINGATE_LEDGER_KEY"
-    }
-
     struct Change: ParsableArguments {
-        @OptionGroup var folders: PolicyCommand.Folders
+        @Option(help: "The data subject's id.") var subject: String
         @Option(help: "Partner id.") var partner: String
         @Option(help: "Purpose id.") var purpose: String
         @Option(help: "purpose, transfer or guardian.") var kind: String = "purpose"
         @Option(help: "Where the consent can be shown (a consent-screen record id, a signed form); required.") var evidence: String
-    }
+        @OptionGroup var admin: AdminAPI
 
-    static func record(_ target: Target, _ change: Change, _ state: ConsentEvent.State) throws {
-        let need: ConsentNeed
-        do {
-            need = try change.folders.compile().checkConsent(
-                partner: change.partner, purpose: change.purpose, kind: change.kind, evidence: change.evidence)
-        } catch let refusal as Refusal {
-            throw CommandFailure("\(refusal.code.rawValue): \(refusal.message)")
+        func record(_ state: ConsentEvent.State) async throws {
+            let answer = try await admin.post(
+                "/admin/consents",
+                .object(JSONObject([
+                    ("subject", .string(subject)), ("partner", .string(partner)), ("purpose", .string(purpose)),
+                    ("kind", .string(kind)), ("state", .string(state.rawValue)), ("evidence", .string(evidence)),
+                ])))
+            let kept = answer["evidence"]?.stringValue.map { $0 == evidence ? "" : "  (evidence kept as \($0))" } ?? ""
+            print("\(state.rawValue): \(partner)/\(purpose) (\(kind)) at \(answer["at"]?.stringValue ?? "?")\(kept)")
         }
-        let store = try target.ledger.consents()
-        let subjectKey = try target.ledger.subjectKey(of: target.subject, keyEnv: target.ledgerKeyEnv, store: store)
-        let event = ConsentEvent(
-            subjectKey: subjectKey, partner: change.partner, purpose: change.purpose,
-            kind: need, state: state, at: LedgerEncoding.timestamp(Date()),
-            evidence: change.evidence)
-        do { try store.record(event) } catch { throw CommandFailure(error.description) }
-        print("\(state.rawValue): \(change.partner)/\(change.purpose) (\(need.rawValue)) at \(event.at)")
     }
 
-    struct Grant: ParsableCommand {
-        @OptionGroup var target: Target
+    struct Grant: AsyncParsableCommand {
         @OptionGroup var change: Change
-        func run() throws { try ConsentCommand.record(target, change, .granted) }
+        func run() async throws { try await change.record(.granted) }
     }
 
-    struct Withdraw: ParsableCommand {
+    struct Withdraw: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Takes effect for the very next request.")
-        @OptionGroup var target: Target
         @OptionGroup var change: Change
-        func run() throws { try ConsentCommand.record(target, change, .withdrawn) }
+        func run() async throws { try await change.record(.withdrawn) }
     }
 
     struct Show: ParsableCommand {
-        @OptionGroup var target: Target
+        @OptionGroup var ledger: LedgerOption
+        @Option(help: "The data subject's id.") var subject: String
+        @Option(help: "Environment variable holding the ledger key.") var ledgerKeyEnv = "MINGATE_LEDGER_KEY"
+
         func run() throws {
-            let store = try target.ledger.consents()
-            let key = try target.ledger.subjectKey(of: target.subject, keyEnv: target.ledgerKeyEnv, store: store)
-            let history = try store.history(subjectKey: key)
+            let key = try ledger.subjectKey(of: subject, keyEnv: ledgerKeyEnv)
+            let store = try ledger.open()
+            let history: [ConsentEvent]
+            do throws(LedgerError) { history = try store.consentHistory(subjectKey: key) } catch { throw CommandFailure(error.description) }
             if history.isEmpty { print("no consent recorded for this subject") }
             for event in history {
                 print("\(event.at)  \(event.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(event.partner)/\(event.purpose) (\(event.kind.rawValue))\(event.evidence.map { "  evidence: \($0)" } ?? "")")

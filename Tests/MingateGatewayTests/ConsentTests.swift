@@ -16,6 +16,31 @@ import Testing
             headers: [("Content-Type", "multipart/form-data; boundary=\(Self.boundary)")] + headers, body: Self.body)
     }
 
+    @Test func consentsAreLedgerEntriesAnAuditorCanSearch() async throws {
+        try await GatewayHarness.with { harness in
+            try await harness.consent("granted", partner: "verihubs", purpose: "identity-verification")
+            // Evidence that could be the person's own data is kept only as a keyed digest.
+            let typed = try await harness.send(
+                "POST", "/admin/consents", token: GatewayHarness.adminToken, headers: [("Content-Type", "application/json")],
+                body: Array(#"{"subject":"\#(GatewayHarness.subject)","partner":"verihubs","purpose":"identity-verification","state":"withdrawn","evidence":"budi@example.com"}"#.utf8))
+            #expect(typed.status == 200)
+            #expect(typed.json?["evidence"]?.stringValue?.hasPrefix("hmac-sha256:") == true)
+            #expect(try await verifyCall(harness).errorCode == "consent_required", "the withdrawal is in force")
+
+            let entries = try await harness.entries(kind: .consent, atLeast: 2)
+            #expect(entries.map { $0["state"]?.stringValue } == ["granted", "withdrawn"])
+            #expect(entries.map { $0["evidence"]?.stringValue } == ["consent-screen-42", typed.json?["evidence"]?.stringValue])
+            #expect(try !harness.ledgerEntries().contains { String(decoding: $0.encoded, as: UTF8.self).contains("budi@example.com") })
+
+            let subjectKey = harness.gateway.policy.current.enforcer.subjectKey(for: GatewayHarness.subject)
+            let search = try await harness.send(
+                "GET", "/audit/records?kind=consent&subject_key=\(subjectKey)", token: GatewayHarness.auditorToken)
+            #expect(search.status == 200)
+            #expect(search.json?["records"]?.arrayValue?.compactMap { $0["state"]?.stringValue } == ["granted", "withdrawn"])
+            #expect(try await harness.send("GET", "/audit/records?kind=outcome", token: GatewayHarness.auditorToken).errorCode == "bad_request")
+        }
+    }
+
     @Test func consentGrantedThenWithdrawn() async throws {
         try await GatewayHarness.with { harness in
             let before = try await verifyCall(harness)

@@ -63,11 +63,16 @@ import Testing
             let store = try LedgerURL("sqlite:\(harness.ledgerPath)").open()
             let subjectKey = harness.gateway.policy.current.enforcer.subjectKey(for: GatewayHarness.subject)
             let entries = try store.query(LedgerFilter(subjectKey: subjectKey), after: -1, limit: 1000)
-            let records = try LedgerURL("sqlite:\(harness.ledgerPath)").openConsents()
+            // Every status is an `erasure` entry of the log: three sent or pending, then the notice sent.
+            var erasureFilter = LedgerFilter(subjectKey: subjectKey)
+            erasureFilter.kind = .erasure
+            let statusEntries = try store.query(erasureFilter, after: -1, limit: 1000).compactMap(ErasureStatus.init(entry:))
+            #expect(statusEntries.map(\.state.rawValue).sorted() == ["notice_pending", "notice_sent", "sent", "sent"])
+            #expect(statusEntries.allSatisfy { $0.erasureID == erasureID })
             func report(_ language: AccessReport.Language) throws -> AccessReport {
                 AccessReport(
                     subjectKey: subjectKey, reference: "DSR-2026-0042", entries: entries,
-                    consents: try records.history(subjectKey: subjectKey), erasures: try records.currentErasures(subjectKey: subjectKey),
+                    consents: try store.consentHistory(subjectKey: subjectKey), erasures: try store.currentErasures(subjectKey: subjectKey),
                     policy: harness.gateway.policy.current.policy, language: language)
             }
             let english = try report(.en)

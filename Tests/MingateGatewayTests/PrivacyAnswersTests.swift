@@ -16,11 +16,14 @@ import Testing
         let err: String
     }
 
-    static func mingate(_ arguments: [String], key: String? = GatewayHarness.environment["MINGATE_LEDGER_KEY"]) throws -> Run {
+    static func mingate(
+        _ arguments: [String], key: String? = GatewayHarness.environment["MINGATE_LEDGER_KEY"],
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CrashTests.binary)
         process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
+        var environment = environment
         environment["MINGATE_LEDGER_KEY"] = key
         process.environment = environment
         process.currentDirectoryURL = URL(fileURLWithPath: GatewayHarness.repoRoot)
@@ -33,6 +36,17 @@ import Testing
         process.waitUntilExit()
         return Run(
             status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self), err: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// `mingate` run on a thread of its own, for commands that call back into the gateway this test process runs.
+    static func mingateBeside(_ arguments: [String]) async throws -> Run {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                var environment = ProcessInfo.processInfo.environment
+                environment["MINGATE_ADMIN_TOKEN"] = GatewayHarness.adminToken
+                continuation.resume(with: Result { try Self.mingate(arguments, environment: environment) })
+            }
+        }
     }
 
     @Test func theCommandLineRefusesWhatWouldGiveAWrongAnswer() async throws {
@@ -69,28 +83,32 @@ import Testing
 
             // A ledger path that does not exist is not created.
             let missing = harness.ledgerPath + "-typo.sqlite"
-            let grantMissing = try Self.mingate(
-                ["consent", "grant", "--ledger", "sqlite:\(missing)", "--subject", subject, "--partner", "verihubs",
-                 "--purpose", "identity-verification", "--evidence", "screen-1"] + folders)
-            #expect(grantMissing.status != 0 && grantMissing.err.contains("no_ledger"), "\(grantMissing.err)")
+            let showMissing = try Self.mingate(["consent", "show", "--ledger", "sqlite:\(missing)", "--subject", subject])
+            #expect(showMissing.status != 0 && showMissing.err.contains("no_ledger"), "\(showMissing.err)")
             #expect(!FileManager.default.fileExists(atPath: missing))
 
-            // Misspelt partner and purpose, a consent for a purpose that does not rest on consent, no evidence.
-            func grant(_ partner: String, _ purpose: String, evidence: [String] = ["--evidence", "screen-1"]) throws -> Run {
-                try Self.mingate(
-                    ["consent", "grant", "--ledger", ledger, "--subject", subject, "--partner", partner, "--purpose", purpose]
-                        + evidence + folders)
+            // Consents are recorded by the running gateway (an entry of its ledger), checked against its policy:
+            // misspelt partner and purpose, a consent for a purpose that does not rest on consent, no evidence.
+            func grant(_ partner: String, _ purpose: String, evidence: [String] = ["--evidence", "screen-1"]) async throws -> Run {
+                try await Self.mingateBeside(
+                    ["consent", "grant", "--gateway", harness.gatewayURL, "--subject", subject, "--partner", partner,
+                     "--purpose", purpose] + evidence)
             }
-            let misspelt = try grant("verihub", "identity-verification")
+            let misspelt = try await grant("verihub", "identity-verification")
             #expect(misspelt.status != 0 && misspelt.err.contains("unknown_partner") && misspelt.err.contains("did you mean 'verihubs'"), "\(misspelt.err)")
-            let purpose = try grant("verihubs", "identity-verfication")
+            let purpose = try await grant("verihubs", "identity-verfication")
             #expect(purpose.status != 0 && purpose.err.contains("unknown_purpose"), "\(purpose.err)")
-            let contract = try grant("midtrans", "payment")
+            let contract = try await grant("midtrans", "payment")
             #expect(contract.status != 0 && contract.err.contains("not consent"), "\(contract.err)")
-            let noEvidence = try grant("verihubs", "identity-verification", evidence: [])
+            let noEvidence = try await grant("verihubs", "identity-verification", evidence: [])
             #expect(noEvidence.status != 0 && noEvidence.err.contains("evidence"), "\(noEvidence.err)")
-            let granted = try grant("verihubs", "identity-verification")
+            let granted = try await grant("verihubs", "identity-verification")
             #expect(granted.status == 0 && granted.out.contains("granted"), "\(granted.err)")
+            let personal = try await grant("verihubs", "identity-verification", evidence: ["--evidence", "budi@example.com"])
+            #expect(personal.status == 0 && personal.out.contains("evidence kept as hmac-sha256:"), "\(personal.out) \(personal.err)")
+            let shown = try Self.mingate(["consent", "show", "--subject", subject, "--ledger", ledger])
+            #expect(shown.out.contains("evidence: screen-1") && shown.out.contains("evidence: hmac-sha256:"), "\(shown.out)")
+            #expect(!shown.out.contains("budi@example.com"))
 
             // An audit search by a name the policy does not know.
             let query = try Self.mingate(["audit", "query", "--ledger", ledger, "--partner", "midtranz"] + folders)

@@ -9,7 +9,7 @@ import MingatePolicy
 struct ErasureService: Sendable {
     let policy: PolicyHolder
     let pipeline: DisclosurePipeline
-    let records: any ConsentLog
+    let records: SubjectLedger
     let ledger: any LedgerLog
     let logger: Logger
 

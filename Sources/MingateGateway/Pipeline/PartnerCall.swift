@@ -15,7 +15,7 @@ import NIOHTTP1
 /// core's `Enforcer`, the edge only reads, asks the consent store, and runs the `DisclosurePipeline`.
 struct PartnerCall: Sendable {
     let policy: PolicyHolder
-    let consents: any ConsentLog
+    let subjects: SubjectLedger
     let pipeline: DisclosurePipeline
 
     func respond(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -59,7 +59,7 @@ struct PartnerCall: Sendable {
     private func consent(_ verdict: Verdict, _ permit: Permit) async -> Decision {
         guard !verdict.consentNeeds.isEmpty else { return verdict.decision(missingConsent: nil) }
         do {
-            let missing = try await consents.firstMissing(
+            let missing = try await subjects.firstMissing(
                 verdict.consentNeeds, subjectKey: verdict.disclosure.subjectKey, partner: permit.placement.partner.id,
                 purpose: permit.placement.purpose.id)
             return verdict.decision(missingConsent: missing)

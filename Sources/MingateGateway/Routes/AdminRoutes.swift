@@ -16,13 +16,13 @@ struct AdminRoutes: Sendable {
     let reloader: PolicyReloader
     let ledger: LedgerWriter
     let policy: PolicyHolder
-    let consents: any ConsentLog
+    let subjects: SubjectLedger
     let erasure: ErasureService
 
     func add(to group: RouterGroup<GatewayRequestContext>) {
         group.post("reload") { _, _ in reload() }
         group.get("status") { _, _ in status() }
-        group.post("consents") { request, _ in try await recordConsent(request) }
+        group.post("consents") { request, context in try await recordConsent(request, context) }
         group.post("subjects/erase") { request, _ in try await erase(request) }
         group.get("subjects/erasure") { request, _ in try await erasures(request) }
         group.post("subjects/notice-sent") { request, _ in try await noticeSent(request) }
@@ -67,7 +67,7 @@ struct AdminRoutes: Sendable {
     }
 
     /// `{"subject", "partner", "purpose", "kind": purpose|transfer|guardian, "state": granted|withdrawn, "evidence"}`.
-    func recordConsent(_ request: Request) async throws -> Response {
+    func recordConsent(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let expected = "{subject, partner, purpose, kind, state, evidence}"
         let body = try await Self.jsonBody(request, code: .badConsent, expected: expected)
         guard let subject = body["subject"]?.stringValue, !subject.isEmpty, let partner = body["partner"]?.stringValue,
@@ -78,15 +78,18 @@ struct AdminRoutes: Sendable {
         let need = try loaded.policy.checkConsent(
             partner: partner, purpose: purpose, kind: body["kind"]?.stringValue ?? "purpose", evidence: body["evidence"]?.stringValue)
         let event = ConsentEvent(
-            subjectKey: loaded.enforcer.subjectKey(for: subject), partner: partner, purpose: purpose,
-            kind: need, state: state,
-            at: LedgerEncoding.timestamp(Date()), evidence: body["evidence"]?.stringValue)
-        do {
-            try await consents.record(event)
+            requestID: context.requestID, subjectKey: loaded.enforcer.subjectKey(for: subject), partner: partner,
+            purpose: purpose, kind: need, state: state, at: LedgerEncoding.timestamp(Date()),
+            evidence: body["evidence"]?.stringValue.map(loaded.enforcer.evidence))
+        do throws(LedgerError) {
+            try await subjects.record(event)
         } catch {
-            throw Refusal(.consentUnavailable, "the consent store cannot be written")
+            throw Refusal(reading: error)
         }
-        return Response.json(200, ["result": "recorded", "subject_key": .string(event.subjectKey), "state": .string(state.rawValue), "at": .string(event.at)])
+        return Response.json(200, [
+            "result": "recorded", "subject_key": .string(event.subjectKey), "state": .string(state.rawValue),
+            "at": .string(event.at), "evidence": event.evidence.map { .string($0) } ?? .null,
+        ])
     }
 
     func erase(_ request: Request) async throws -> Response {
@@ -110,16 +113,16 @@ struct AdminRoutes: Sendable {
         guard let query = request.uri.query, let fields = FormEncoding.decode(Substring(query)),
             let subject = fields.first(where: { $0.name == "subject" })?.value, !subject.isEmpty
         else { throw Refusal(.badRequest, "?subject=ID") }
-        do {
-            let statuses = try await consents.currentErasures(subjectKey: policy.current.enforcer.subjectKey(for: subject))
+        do throws(LedgerError) {
+            let statuses = try await subjects.currentErasures(subjectKey: policy.current.enforcer.subjectKey(for: subject))
             return Response.json(200, ["erasures": .array(statuses.map(Self.status))])
         } catch {
-            throw Refusal(.consentUnavailable, "the store cannot be read now")
+            throw Refusal(reading: error)
         }
     }
 
     /// Marks a pending erasure notice sent: who sent it, how, when. Only a notice that is pending can be marked, and
-    /// the new status is a new row of the erasure log (the pending row stays).
+    /// the new status is a new entry of the ledger (the pending one stays).
     func noticeSent(_ request: Request) async throws -> Response {
         let expected = "{subject, erasure_id, partner, by, via, at?}"
         let body = try await Self.jsonBody(request, code: .badRequest, expected: expected)
@@ -138,10 +141,10 @@ struct AdminRoutes: Sendable {
         _ = try loaded.policy.checkPartner(partner)
         let subjectKey = loaded.enforcer.subjectKey(for: subject)
         let current: [ErasureStatus]
-        do {
-            current = try await consents.currentErasures(subjectKey: subjectKey)
+        do throws(LedgerError) {
+            current = try await subjects.currentErasures(subjectKey: subjectKey)
         } catch {
-            throw Refusal(.consentUnavailable, "the erasure log cannot be read now")
+            throw Refusal(reading: error)
         }
         guard let pending = current.first(where: { $0.erasureID == erasureID && $0.partner == partner }) else {
             throw Refusal(.notFound, "no erasure \(erasureID) for this subject at \(partner)")
@@ -152,10 +155,10 @@ struct AdminRoutes: Sendable {
         let status = ErasureStatus(
             erasureID: erasureID, subjectKey: subjectKey, partner: partner, channel: pending.channel, state: .noticeSent,
             at: at, detail: "by \(by); via \(via)")
-        do {
-            try await consents.record(status)
+        do throws(LedgerError) {
+            try await subjects.record(status)
         } catch {
-            throw Refusal(.consentUnavailable, "the erasure log cannot be written now")
+            throw Refusal(reading: error)
         }
         return Response.json(200, ["result": "recorded", "status": Self.status(status), "at": .string(at)])
     }

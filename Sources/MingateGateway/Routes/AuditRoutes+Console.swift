@@ -134,14 +134,8 @@ extension AuditRoutes {
             _ = try await search.each(log) { entries.append($0) }
             return entries
         }
-        let history: [ConsentEvent]
-        let erasures: [ErasureStatus]
-        do {
-            history = try await consents.history(subjectKey: subjectKey)
-            erasures = try await consents.currentErasures(subjectKey: subjectKey)
-        } catch {
-            throw Refusal(.consentUnavailable, "the consent and erasure log cannot be read now")
-        }
+        let history = try await read { _ throws(LedgerError) in try await subjects.history(subjectKey: subjectKey) }
+        let erasures = try await read { _ throws(LedgerError) in try await subjects.currentErasures(subjectKey: subjectKey) }
         let report = AccessReport(
             subjectKey: subjectKey, reference: reference, entries: entries, consents: history, erasures: erasures,
             policy: loaded.policy, language: language)

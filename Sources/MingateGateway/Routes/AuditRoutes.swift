@@ -25,7 +25,7 @@ struct AuditRoutes: Sendable {
     let ledger: any LedgerLog
     let writer: LedgerWriter
     let policy: PolicyHolder
-    let consents: any ConsentLog
+    let subjects: SubjectLedger
 
     func add(to group: RouterGroup<GatewayRequestContext>) {
         group.get("checkpoint") { _, context in try await checkpoint(context) }

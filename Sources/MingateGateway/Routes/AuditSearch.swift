@@ -43,16 +43,18 @@ struct AuditSearch: Sendable {
         if let key = values["subject_key"], key.utf8.count != 64 || !key.utf8.allSatisfy({ Self.isHex($0) }) {
             throw Refusal(.badRequest, "subject_key is 64 lowercase hex digits (a keyed hash, never the id itself)")
         }
-        let kind = values["kind"] ?? "disclosure"
-        guard kind == "disclosure" || kind == "inbound" else {
-            throw Refusal(.badRequest, "kind is disclosure (calls to partners) or inbound (partners' hooks)")
+        let searchable: [LedgerEntry.Kind] = [.disclosure, .inbound, .consent, .erasure]
+        guard let kind = LedgerEntry.Kind(rawValue: values["kind"] ?? "disclosure"), searchable.contains(kind) else {
+            throw Refusal(
+                .badRequest,
+                "kind is disclosure (calls to partners), inbound (partners' hooks), consent (consents granted or withdrawn) or erasure (erasure status per recipient)")
         }
-        try policy.checkSearch(partner: values["partner"], purpose: values["purpose"], caller: values["caller"], hooks: kind == "inbound")
+        try policy.checkSearch(partner: values["partner"], purpose: values["purpose"], caller: values["caller"], hooks: kind == .inbound)
         filter = LedgerFilter(
             partner: values["partner"], purpose: values["purpose"], caller: values["caller"],
             subjectKey: values["subject_key"], decision: values["decision"], since: try time("since"), until: try time("until"),
             requestID: values["request_id"])
-        filter.kind = kind == "inbound" ? .inbound : .disclosure
+        filter.kind = kind
         // One request's entries include its outcome, so a record can be read with what became of it.
         filter.includeOutcomes = values["request_id"] != nil
         reason = values["reason"]

@@ -51,12 +51,12 @@ public struct Gateway: Sendable {
         // The ledger key must be the one the ledger was first written with (`LedgerKeyGuard`).
         var keyGuard: LedgerKeyGuard?
         switch url {
-        case .sqlite:
+        case .sqlite(let path, let durable):
             // A file that cannot be opened or created is a configuration error: say so now.
             do { _ = try url.open() } catch { throw GatewayError(.ledger, error.description) }
             try LedgerKeyGuard.check({ () throws(LedgerError) in try url.openConsents() }, fingerprint: loaded.ledgerKeyFingerprint)
             log = BlockingLedgerLog(opening: { () throws(LedgerError) in try url.open() }, readers: { try url.open() })
-            consents = BlockingConsentLog { try url.openConsents() }
+            consents = BlockingConsentLog { try SQLiteConsentStore(path: path, durable: durable) }
         case .postgres(let location):
             let postgres = PostgresLedger(location: location, logger: logger)
             log = postgres
@@ -68,16 +68,21 @@ public struct Gateway: Sendable {
             storeServices += [postgres, guarding]
         }
         let checkpointing = try checkpointing(configuration, logger: logger)
+        let enforcer = loaded.enforcer
         let ledger = LedgerWriter(
             log: log, checkpointing: checkpointing, commitTimeout: configuration.ledgerCommitTimeout, logger: logger,
-            instruments: LedgerInstruments(factory: metrics.factory))
+            instruments: LedgerInstruments(factory: metrics.factory),
+            importing: { log throws(LedgerError) in
+                try await LegacyImport.drafts(try await consents.legacyRecords(), in: log, evidence: enforcer.evidence)
+            })
+        let subjects = SubjectLedger(writer: ledger, log: log)
         let clients = try PartnerClients(partners: Array(loaded.policy.partners.values))
         let holder = PolicyHolder(loaded)
         let reloader = PolicyReloader(configuration: configuration, holder: holder, clients: clients, metrics: metrics, logger: logger)
         let pipeline = DisclosurePipeline(
             ledger: ledger, clients: clients, maxResponseBytes: configuration.maxResponseBytes, metrics: metrics)
         let unidentified = UnidentifiedRefusals(ledger: ledger, window: configuration.unidentifiedWindow)
-        let erasure = ErasureService(policy: holder, pipeline: pipeline, records: consents, ledger: log, logger: logger)
+        let erasure = ErasureService(policy: holder, pipeline: pipeline, records: subjects, ledger: log, logger: logger)
 
         let counter = ConnectionCounter()
         let router = Router(context: GatewayRequestContext.self)
@@ -85,7 +90,7 @@ public struct Gateway: Sendable {
         let operations = OperatorRoutes(ledger: ledger, connections: counter, metrics: metrics, keyGuard: keyGuard)
         operations.add(to: router, metrics: configuration.metricsListen == nil)
 
-        let partnerCall = PartnerCall(policy: holder, consents: consents, pipeline: pipeline)
+        let partnerCall = PartnerCall(policy: holder, subjects: subjects, pipeline: pipeline)
         let calls = router.group("p").add(
             middleware: BearerAuthenticator<Caller>(
                 audience: "caller",
@@ -117,7 +122,7 @@ public struct Gateway: Sendable {
                 assign: { $0.auditor = $1 }))
         // A person's report hashes their id with the ledger key: on a wrong key it would be empty, so wait for the check.
         if let keyGuard { audit.add(middleware: keyGuard) }
-        AuditRoutes(ledger: log, writer: ledger, policy: holder, consents: consents).add(to: audit)
+        AuditRoutes(ledger: log, writer: ledger, policy: holder, subjects: subjects).add(to: audit)
         ConsoleRoutes().add(to: router)
 
         let adminDigest = configuration.adminToken.map { KeyedDigests.tokenDigest($0) }
@@ -125,7 +130,7 @@ public struct Gateway: Sendable {
             middleware: BearerAuthenticator<[UInt8]>(
                 audience: "admin", candidates: { adminDigest.map { [$0] } }, digest: { $0 }, assign: { _, _ in }))
         if let keyGuard { admin.add(middleware: keyGuard) }
-        AdminRoutes(reloader: reloader, ledger: ledger, policy: holder, consents: consents, erasure: erasure).add(to: admin)
+        AdminRoutes(reloader: reloader, ledger: ledger, policy: holder, subjects: subjects, erasure: erasure).add(to: admin)
 
         var metricsServices: [any Service] = []
         if let listen = configuration.metricsListen {

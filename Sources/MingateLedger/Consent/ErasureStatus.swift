@@ -1,5 +1,6 @@
 /// Where one partner stands on one erasure request: told through its endpoint, waiting for a notice to be sent to
-/// its contact, or failed.
+/// its contact, or failed. One `erasure` entry of the ledger each; a new status is a new entry, and the latest per
+/// (erasure, partner) is current.
 public struct ErasureStatus: Sendable, Equatable {
     public enum State: String, Sendable {
         /// The partner's erasure endpoint accepted the request.
@@ -15,6 +16,8 @@ public struct ErasureStatus: Sendable, Equatable {
     }
 
     public let erasureID: String
+    /// The entry's `request_id`: the erasure id.
+    public var requestID: String { erasureID }
     public let subjectKey: String
     public let partner: String
     /// `endpoint POST /v1/…`, `contact privacy@…` or `none`.
@@ -35,21 +38,19 @@ public struct ErasureStatus: Sendable, Equatable {
     }
 }
 
-/// Erasure requests and their status per partner, kept beside the consent history (append-only: a new status is a
-/// new row; the latest row per erasure and partner is current).
-public protocol ErasureLog: AnyObject {
-    func record(_ status: ErasureStatus) throws(LedgerError)
-    func erasures(subjectKey: String) throws(LedgerError) -> [ErasureStatus]
-}
-
-extension ErasureLog {
-    /// The current status per (erasure, partner).
-    public func currentErasures(subjectKey: String) throws(LedgerError) -> [ErasureStatus] {
-        ErasureStatus.current(try erasures(subjectKey: subjectKey))
-    }
-}
-
 extension ErasureStatus {
+    /// The status an `erasure` entry records; nil for any other entry or one that does not read as a status.
+    public init?(entry: LedgerEntry) {
+        guard entry.kind == .erasure, let document = entry.document, let erasureID = document["erasure_id"]?.stringValue,
+            let subjectKey = document["subject_key"]?.stringValue, let partner = document["partner"]?.stringValue,
+            let channel = document["channel"]?.stringValue,
+            let state = (document["state"]?.stringValue).flatMap(State.init(rawValue:)), let at = document["at"]?.stringValue
+        else { return nil }
+        self.init(
+            erasureID: erasureID, subjectKey: subjectKey, partner: partner, channel: channel, state: state, at: at,
+            detail: document["detail"]?.stringValue)
+    }
+
     /// The latest status per (erasure, partner), in the order the erasures were first recorded.
     public static func current(_ all: [ErasureStatus]) -> [ErasureStatus] {
         var latest: [String: ErasureStatus] = [:]

@@ -3,8 +3,8 @@ import Logging
 import NIOConcurrencyHelpers
 import PostgresNIO
 
-/// The consent history and erasure log in PostgreSQL, through the ledger's pooled client: async, no blocking wait.
-/// Same tables as `PostgresConsentStore` (created on first use).
+/// The tables beside the log in PostgreSQL, through the ledger's pooled client: async, no blocking wait. Same
+/// tables as `PostgresConsentStore` (created on first use).
 public final class PostgresConsentLog: ConsentLog {
     private let client: PostgresClient
     private let logger: Logger
@@ -27,72 +27,42 @@ public final class PostgresConsentLog: ConsentLog {
         prepared.withLockedValue { $0 = true }
     }
 
-    public func record(_ event: ConsentEvent) async throws(LedgerError) {
+    public func legacyRecords() async throws(LedgerError) -> LegacyRecords {
         try await prepare()
+        var records = LegacyRecords()
         do {
-            try await client.query(
-                """
-                INSERT INTO consent_events (subject_key, partner, purpose, kind, state, at, evidence)
-                VALUES (\(event.subjectKey), \(event.partner), \(event.purpose), \(event.kind.rawValue), \(event.state.rawValue), \(event.at), \(event.evidence))
-                """, logger: logger)
-        } catch {
-            throw PostgresLedgerStore.failure(error, "cannot record consent")
-        }
-    }
-
-    public func history(subjectKey: String) async throws(LedgerError) -> [ConsentEvent] {
-        try await prepare()
-        do {
-            let rows = try await client.query(
-                "SELECT subject_key, partner, purpose, kind, state, at, evidence FROM consent_events WHERE subject_key = \(subjectKey) ORDER BY id",
-                logger: logger)
-            var out: [ConsentEvent] = []
-            for try await (subject, partner, purpose, kind, state, at, evidence) in rows.decode(
-                (String, String, String, String, String, String, String?).self)
+            var tables: (Bool, Bool) = (false, false)
+            for try await exists in try await client.query(PostgresQuery(unsafeSQL: PostgresConsentStore.legacyTables), logger: logger)
+                .decode((Bool, Bool).self)
             {
-                out.append(
-                    ConsentEvent(
-                        subjectKey: subject, partner: partner, purpose: purpose, kind: ConsentEvent.Kind(rawValue: kind) ?? .purpose,
-                        state: ConsentEvent.State(rawValue: state) ?? .withdrawn, at: at, evidence: evidence))
+                tables = exists
             }
-            return out
-        } catch {
-            throw PostgresLedgerStore.failure(error, "cannot read consent")
-        }
-    }
-
-    public func record(_ status: ErasureStatus) async throws(LedgerError) {
-        try await prepare()
-        do {
-            try await client.query(
-                """
-                INSERT INTO erasure_status (erasure_id, subject_key, partner, channel, state, at, detail)
-                VALUES (\(status.erasureID), \(status.subjectKey), \(status.partner), \(status.channel), \(status.state.rawValue), \(status.at), \(status.detail))
-                """, logger: logger)
-        } catch {
-            throw PostgresLedgerStore.failure(error, "cannot record erasure status")
-        }
-    }
-
-    public func erasures(subjectKey: String) async throws(LedgerError) -> [ErasureStatus] {
-        try await prepare()
-        do {
-            let rows = try await client.query(
-                "SELECT erasure_id, subject_key, partner, channel, state, at, detail FROM erasure_status WHERE subject_key = \(subjectKey) ORDER BY id",
-                logger: logger)
-            var out: [ErasureStatus] = []
-            for try await (id, subject, partner, channel, state, at, detail) in rows.decode(
-                (String, String, String, String, String, String, String?).self)
-            {
-                out.append(
-                    ErasureStatus(
-                        erasureID: id, subjectKey: subject, partner: partner, channel: channel,
-                        state: ErasureStatus.State(rawValue: state) ?? .failed, at: at, detail: detail))
+            if tables.0 {
+                let rows = try await client.query(PostgresQuery(unsafeSQL: PostgresConsentStore.legacyConsents), logger: logger)
+                for try await (id, subject, partner, purpose, kind, state, at, evidence) in rows.decode(
+                    (Int64, String, String, String, String, String, String, String?).self)
+                {
+                    records.consents.append(
+                        LegacyRecords.consent(
+                            id: id, subjectKey: subject, partner: partner, purpose: purpose, kind: kind, state: state, at: at,
+                            evidence: evidence))
+                }
             }
-            return out
+            if tables.1 {
+                let rows = try await client.query(PostgresQuery(unsafeSQL: PostgresConsentStore.legacyErasures), logger: logger)
+                for try await (id, subject, partner, channel, state, at, detail) in rows.decode(
+                    (String, String, String, String, String, String, String?).self)
+                {
+                    records.erasures.append(
+                        ErasureStatus(
+                            erasureID: id, subjectKey: subject, partner: partner, channel: channel,
+                            state: ErasureStatus.State(rawValue: state) ?? .failed, at: at, detail: detail))
+                }
+            }
         } catch {
-            throw PostgresLedgerStore.failure(error, "cannot read erasure status")
+            throw PostgresLedgerStore.failure(error, "cannot read the consent tables of earlier versions")
         }
+        return records
     }
 
     public func claimKeyFingerprint(_ fingerprint: String, at time: String) async throws(LedgerError) -> String {

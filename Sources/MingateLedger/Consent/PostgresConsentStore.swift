@@ -3,27 +3,25 @@ import Logging
 import NIOPosix
 import PostgresNIO
 
-public final class PostgresConsentStore: ConsentStore, ErasureLog {
+public final class PostgresConsentStore: ConsentStore {
     private let connection: PostgresConnection
     private let logger = Logger(label: "mingate.consent")
 
     static let schema = [
         """
-        CREATE TABLE IF NOT EXISTS consent_events (
-            id BIGSERIAL PRIMARY KEY, subject_key TEXT NOT NULL, partner TEXT NOT NULL, purpose TEXT NOT NULL,
-            kind TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL, evidence TEXT)
-        """,
-        "CREATE INDEX IF NOT EXISTS consent_events_subject ON consent_events(subject_key)",
-        """
-        CREATE TABLE IF NOT EXISTS erasure_status (
-            id BIGSERIAL PRIMARY KEY, erasure_id TEXT NOT NULL, subject_key TEXT NOT NULL, partner TEXT NOT NULL,
-            channel TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL, detail TEXT)
-        """,
-        """
         CREATE TABLE IF NOT EXISTS ledger_key (
             id INTEGER PRIMARY KEY CHECK (id = 1), fingerprint TEXT NOT NULL, at TEXT NOT NULL)
-        """,
+        """
     ]
+
+    /// The tables earlier versions kept consents and erasures in, when they exist (`to_regclass` is null otherwise).
+    static let legacyConsents = """
+        SELECT id, subject_key, partner, purpose, kind, state, at, evidence FROM consent_events ORDER BY id
+        """
+    static let legacyErasures = """
+        SELECT erasure_id, subject_key, partner, channel, state, at, detail FROM erasure_status ORDER BY id
+        """
+    static let legacyTables = "SELECT to_regclass('consent_events') IS NOT NULL, to_regclass('erasure_status') IS NOT NULL"
 
     public init(location: PostgresLedgerStore.Location) throws(LedgerError) {
         let configuration = PostgresConnection.Configuration(
@@ -45,49 +43,6 @@ public final class PostgresConsentStore: ConsentStore, ErasureLog {
         try? connection.close().wait()
     }
 
-    public func record(_ event: ConsentEvent) throws(LedgerError) {
-        do {
-            _ = try connection.query(
-                """
-                INSERT INTO consent_events (subject_key, partner, purpose, kind, state, at, evidence)
-                VALUES (\(event.subjectKey), \(event.partner), \(event.purpose), \(event.kind.rawValue), \(event.state.rawValue), \(event.at), \(event.evidence))
-                """, logger: logger
-            ).wait()
-        } catch {
-            throw PostgresLedgerStore.failure(error, "cannot record consent")
-        }
-    }
-
-    public func record(_ status: ErasureStatus) throws(LedgerError) {
-        do {
-            _ = try connection.query(
-                """
-                INSERT INTO erasure_status (erasure_id, subject_key, partner, channel, state, at, detail)
-                VALUES (\(status.erasureID), \(status.subjectKey), \(status.partner), \(status.channel), \(status.state.rawValue), \(status.at), \(status.detail))
-                """, logger: logger
-            ).wait()
-        } catch {
-            throw PostgresLedgerStore.failure(error, "cannot record erasure status")
-        }
-    }
-
-    public func erasures(subjectKey: String) throws(LedgerError) -> [ErasureStatus] {
-        do {
-            let rows = try connection.query(
-                "SELECT erasure_id, subject_key, partner, channel, state, at, detail FROM erasure_status WHERE subject_key = \(subjectKey) ORDER BY id",
-                logger: logger
-            ).wait()
-            return try rows.map { row in
-                let (id, subject, partner, channel, state, at, detail) = try row.decode((String, String, String, String, String, String, String?).self)
-                return ErasureStatus(
-                    erasureID: id, subjectKey: subject, partner: partner, channel: channel,
-                    state: ErasureStatus.State(rawValue: state) ?? .failed, at: at, detail: detail)
-            }
-        } catch {
-            throw PostgresLedgerStore.failure(error, "cannot read erasure status")
-        }
-    }
-
     public func keyFingerprint() throws(LedgerError) -> String? {
         do {
             let rows = try connection.query("SELECT fingerprint FROM ledger_key WHERE id = 1", logger: logger).wait()
@@ -107,22 +62,5 @@ public final class PostgresConsentStore: ConsentStore, ErasureLog {
             throw PostgresLedgerStore.failure(error, "cannot record the ledger key fingerprint")
         }
         return try keyFingerprint() ?? fingerprint
-    }
-
-    public func history(subjectKey: String) throws(LedgerError) -> [ConsentEvent] {
-        do {
-            let rows = try connection.query(
-                "SELECT subject_key, partner, purpose, kind, state, at, evidence FROM consent_events WHERE subject_key = \(subjectKey) ORDER BY id",
-                logger: logger
-            ).wait()
-            return try rows.map { row in
-                let (subject, partner, purpose, kind, state, at, evidence) = try row.decode((String, String, String, String, String, String, String?).self)
-                return ConsentEvent(
-                    subjectKey: subject, partner: partner, purpose: purpose, kind: ConsentEvent.Kind(rawValue: kind) ?? .purpose,
-                    state: ConsentEvent.State(rawValue: state) ?? .withdrawn, at: at, evidence: evidence)
-            }
-        } catch {
-            throw PostgresLedgerStore.failure(error, "cannot read consent")
-        }
     }
 }

@@ -29,6 +29,10 @@ extension IndexColumns {
             partner = o.partner
         case .refusals(let r):
             (partner, decision) = (r.partner, "refuse")
+        case .consent(let c):
+            (partner, purpose, subjectKey) = (c.partner, c.purpose, c.subjectKey)
+        case .erasure(let e):
+            (partner, subjectKey) = (e.partner, e.subjectKey)
         }
     }
 
@@ -47,6 +51,10 @@ extension IndexColumns {
             (purpose, caller, subjectKey, decision) = (head[.purpose], head[.caller], head[.subjectKey], head[.decision])
         case .refusals?:
             decision = "refuse"
+        case .consent?:
+            (purpose, subjectKey) = (head[.purpose], head[.subjectKey])
+        case .erasure?:
+            subjectKey = head[.subjectKey]
         case .outcome?, nil:
             break
         }

@@ -14,6 +14,10 @@ public struct LedgerEntry: Sendable, Equatable {
         case refusals
         /// A partner's hook: what a partner sent the platform, as delivered to an internal service (or refused).
         case inbound
+        /// A data subject's consent granted or withdrawn: the legal basis of consent-based disclosures.
+        case consent
+        /// Where one recipient stands on one erasure request (told, failed, notice pending or sent).
+        case erasure
     }
 
     public let sequence: Int64
@@ -52,12 +56,16 @@ public enum LedgerDraft: Sendable {
     case disclosure(Disclosure)
     case outcome(Outcome)
     case refusals(RefusalSummary)
+    case consent(ConsentEvent)
+    case erasure(ErasureStatus)
 
     var requestID: String {
         switch self {
         case .disclosure(let disclosure): disclosure.requestID
         case .outcome(let outcome): outcome.requestID
         case .refusals(let summary): summary.id
+        case .consent(let event): event.requestID
+        case .erasure(let status): status.requestID
         }
     }
 
@@ -66,15 +74,8 @@ public enum LedgerDraft: Sendable {
         case .disclosure(let disclosure): disclosure.direction == .inbound ? .inbound : .disclosure
         case .outcome: .outcome
         case .refusals: .refusals
-        }
-    }
-
-    /// The index columns a store keeps beside the canonical entry: partner, purpose, caller, subject key, decision.
-    var indexColumns: [String?] {
-        switch self {
-        case .disclosure(let d): [d.partner, d.purpose, d.caller, d.subjectKey, d.decision.rawValue]
-        case .outcome(let o): [o.partner, nil, nil, nil, nil]
-        case .refusals(let r): [r.partner, nil, nil, nil, "refuse"]
+        case .consent: .consent
+        case .erasure: .erasure
         }
     }
 }

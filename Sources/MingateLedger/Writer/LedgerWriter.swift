@@ -58,6 +58,8 @@ public final class LedgerWriter: Service, Sendable {
     private let state = NIOLockedValueBox(State())
     private let log: any LedgerLog
     private let checkpointing: Checkpointing?
+    /// Entries to append once the log is open, before any other, in one commit (`LegacyImport`).
+    private let importing: (@Sendable (any LedgerLog) async throws(LedgerError) -> [LedgerDraft])?
     private let clock: @Sendable () -> Date
     private let logger: Logger
     private let instruments: LedgerInstruments
@@ -76,8 +78,10 @@ public final class LedgerWriter: Service, Sendable {
         log: any LedgerLog, checkpointing: Checkpointing? = nil,
         clock: @escaping @Sendable () -> Date = { Date() }, maxBatch: Int = 4096, commitTimeout: Duration = .seconds(10),
         shutdownGrace: Duration = .seconds(5), logger: Logger = Logger(label: "mingate.ledger"),
-        instruments: LedgerInstruments = .none
+        instruments: LedgerInstruments = .none,
+        importing: (@Sendable (any LedgerLog) async throws(LedgerError) -> [LedgerDraft])? = nil
     ) {
+        self.importing = importing
         self.instruments = instruments
         self.log = log
         self.checkpointing = checkpointing
@@ -346,6 +350,15 @@ public final class LedgerWriter: Service, Sendable {
             }
             tree = CompactRange()
             for hash in hashes { tree.append(hash) }
+            if let importing {
+                let drafts = try await io.run { log throws(LedgerError) in try await importing(log) }
+                if !drafts.isEmpty {
+                    let time = clock()
+                    let entries = try await io.run { log throws(LedgerError) in try await log.append(drafts, at: time) }
+                    for entry in entries { tree.append(entry.leafHash) }
+                    logger.notice("imported the consent history and erasure log of an earlier version into the ledger", metadata: ["ledger.entries": "\(entries.count)"])
+                }
+            }
             let size = Int64(tree.size)
             state.withLockedValue { state in
                 state.treeSize = size

@@ -154,6 +154,15 @@ public struct Enforcer: Sendable {
         KeyedDigests.hex(HMAC<SHA256>.authenticationCode(for: body, using: keys.ledger))
     }
 
+    /// A consent's evidence as the ledger keeps it (`ConsentEvidence`): a reference as typed, anything else as
+    /// `hmac-sha256:` and the keyed digest of `"evidence:" ‖ value`. Surrounding white space is not part of it.
+    public func evidence(_ typed: String) -> String {
+        let trimmed = typed.trimmingCharacters(in: .whitespacesAndNewlines)
+        if ConsentEvidence.isReference(trimmed) { return trimmed }
+        return ConsentEvidence.digestPrefix
+            + KeyedDigests.hex(HMAC<SHA256>.authenticationCode(for: Data(("evidence:" + trimmed).utf8), using: keys.ledger))
+    }
+
     /// Keyed digest of something that is not personal data but should not be stored as is (a client address).
     public func sourceKey(for source: String) -> String {
         String(KeyedDigests.hex(HMAC<SHA256>.authenticationCode(for: Data(("source:" + source).utf8), using: keys.ledger)).prefix(16))
