@@ -28,10 +28,16 @@ struct AuditCommand: ParsableCommand {
         var sinceCheckpoint: String?
         @Option(help: "Write the latest verified checkpoint (signed note) here, for the next --since-checkpoint.")
         var keepCheckpoint: String?
+        @Option(help: "A witness's cosignature key (name+id+base64, or a file holding it); repeat for each. Requires checkpoints they cosigned.")
+        var witness: [String] = []
 
         func run() throws {
             let verifier = try KeyFiles.verifier(key)
             let auditor = LedgerAuditor(verifier: verifier)
+            let witnesses = try witness.map { given throws -> CosignatureVerifier in
+                let text = (try? String(contentsOfFile: given, encoding: .utf8)) ?? given
+                do throws(LedgerError) { return try CosignatureVerifier(verifierKey: text) } catch { throw CommandFailure("--witness \(given): \(error.message)") }
+            }
             var kept: Checkpoint?
             if let sinceCheckpoint {
                 guard let note = try? String(contentsOfFile: sinceCheckpoint, encoding: .utf8) else {
@@ -46,7 +52,7 @@ struct AuditCommand: ParsableCommand {
             let store = try ledger.open()
             let started = ContinuousClock.now
             var reported = 0
-            let report = try auditor.verify(store, since: kept) { count in
+            var report = try auditor.verify(store, since: kept) { count in
                 if count - reported >= 1_000_000 {
                     reported = count
                     FileHandle.standardError.write(Data("… \(count) records\n".utf8))
@@ -65,6 +71,15 @@ struct AuditCommand: ParsableCommand {
                 print("not yet covered by a checkpoint: records \(report.verifiedSize)…\(report.entries - 1)")
             }
             print(String(format: "time: %.2f s, %.0f records/s", seconds, Double(report.checkedEntries) / max(seconds, 1e-9)))
+            if !witnesses.isEmpty {
+                let witnessed: LedgerAuditor.WitnessReport
+                do throws(LedgerError) { witnessed = try auditor.witnessed(store, by: witnesses) } catch { throw CommandFailure(error.description) }
+                for (name, size) in witnessed.latest { print("witness \(name): cosigned up to size \(size)") }
+                if let size = witnessed.size {
+                    print("witnessed by all \(witnesses.count): size \(size)" + (report.verifiedSize > size ? " (records \(size)…\(report.verifiedSize - 1) not yet witnessed)" : ""))
+                }
+                report.problems += witnessed.problems
+            }
             if report.isValid {
                 if let keepCheckpoint, let note = report.latestNote {
                     try note.write(toFile: keepCheckpoint, atomically: true, encoding: .utf8)

@@ -33,6 +33,14 @@ struct DeploymentFile: Decodable {
     var ledger: String?
     var checkpoint_key: String?
     var checkpoint_interval_seconds: Double?
+    /// `witnesses: [{key: name+id+base64, url: https://…}]`, offered each new checkpoint.
+    var witnesses: [Witness]?
+    var witness_interval_seconds: Double?
+
+    struct Witness: Decodable {
+        var key: String
+        var url: String
+    }
     var base_urls: [String: String]?
     var hooks_urls: [String: String]?
     var limits: Limits?
@@ -58,6 +66,17 @@ struct DeploymentFile: Decodable {
         if let ledger { configuration.ledger = ledger }
         if let checkpoint_key { configuration.checkpointKeyFile = checkpoint_key }
         if let checkpoint_interval_seconds { configuration.checkpointInterval = checkpoint_interval_seconds }
+        for witness in witnesses ?? [] {
+            do {
+                configuration.witnesses.append(try WitnessEndpoint(key: witness.key, url: witness.url))
+            } catch {
+                throw CommandFailure("witnesses: \(error.message)")
+            }
+        }
+        if let witness_interval_seconds {
+            guard witness_interval_seconds >= 1, witness_interval_seconds <= 3600 else { throw CommandFailure("witness_interval_seconds is between 1 and 3600") }
+            configuration.witnessInterval = witness_interval_seconds
+        }
         for (id, url) in base_urls ?? [:] { configuration.baseURLOverrides[id] = url }
         for (id, url) in hooks_urls ?? [:] { configuration.hookURLOverrides[id] = url }
         if let value = limits?.max_body_bytes { configuration.maxBodyBytes = value }

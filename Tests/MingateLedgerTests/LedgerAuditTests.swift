@@ -54,6 +54,28 @@ import Testing
     }
 
     @Test(arguments: LedgerBackend.available)
+    func witnessCosignaturesAreKeptAndChecked(_ backend: LedgerBackend) async throws {
+        let fixture = try await Self.fixture(backend)
+        let store = try fixture.store()
+        let latest = try #require(try store.latestCheckpoint())
+        let text = try #require(fixture.signer.verifier.verify(latest.note))
+        let witness = Cosigner(name: "witness.test/w1")
+        try store.appendCosignature(size: latest.size, witness: witness.name, line: try witness.cosign(text, timestamp: 1_790_000_000), at: Date())
+        // A cosignature of another history at the same size: the witness saw a different root.
+        let other = Cosigner(name: "witness.test/w2")
+        let forged = Checkpoint(origin: fixture.signer.name, size: latest.size, root: Array(repeating: 7, count: 32)).text
+        try store.appendCosignature(size: latest.size, witness: other.name, line: try other.cosign(forged, timestamp: 1_790_000_000), at: Date())
+        #expect(try store.cosignatures().map(\.witness) == ["witness.test/w1", "witness.test/w2"])
+
+        let auditor = fixture.auditor
+        let good = try auditor.witnessed(store, by: [witness.verifier])
+        #expect(good.problems.isEmpty && good.size == latest.size, "\(good.problems)")
+        let bad = try auditor.witnessed(store, by: [witness.verifier, other.verifier])
+        #expect(bad.size == nil)
+        #expect(bad.problems.first?.message.contains("saw another history") == true, "\(bad.problems)")
+    }
+
+    @Test(arguments: LedgerBackend.available)
     func editingARecordIsFound(_ backend: LedgerBackend) async throws {
         let fixture = try await Self.fixture(backend)
         let original = try #require(try fixture.store().entries(in: 9..<10).first)

@@ -16,6 +16,10 @@ public struct GatewayConfiguration: Sendable {
     public var checkpointKeyFile: String?
     /// Seconds between signed checkpoints under load (one is also signed at shutdown).
     public var checkpointInterval: Double = 1
+    /// Independent witnesses each new checkpoint is offered to (c2sp.org/tlog-witness); their cosignatures are kept.
+    public var witnesses: [WitnessEndpoint] = []
+    /// Seconds between rounds of offering the latest checkpoint to the witnesses.
+    public var witnessInterval: Double = 10
     /// Partner id → base URL, replacing the partner file's (sandbox, staging).
     public var baseURLOverrides: [String: String] = [:]
     /// Caller id → where it receives partners' hooks, replacing `hooks_url` in callers.yaml (staging).

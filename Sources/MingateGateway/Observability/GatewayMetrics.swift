@@ -49,6 +49,9 @@ public final class GatewayMetrics: Sendable {
     static var receivedBytes: MetricNameDescriptor { name("partner_received", "bytes_total", "Response body bytes received from partners.") }
     static var disclosedFields: MetricNameDescriptor { name("disclosed_fields", "total", "Fields sent to partners, per caller and route template.") }
     static var withheldFields: MetricNameDescriptor { name("withheld_fields", "total", "Fields a caller sent that the allowlist withheld, per caller and route template.") }
+    static var witnessSubmissions: MetricNameDescriptor {
+        name("witness_submissions", "total", "Checkpoints offered to a witness, by answer: cosigned, conflict, inconsistent (a fork?), unreachable, bad_cosignature, http_NNN.")
+    }
     static var consentErrors: MetricNameDescriptor { name("consent_store_errors", "total", "Consent lookups that failed (the call was refused with consent_unavailable).") }
     static var policyInfo: MetricNameDescriptor { name("policy", "info", "The policy version in force (value 1).") }
     static var reloads: MetricNameDescriptor { name("policy_reloads", "total", "Policy reloads by result (succeeded, failed).") }
@@ -163,6 +166,10 @@ public final class GatewayMetrics: Sendable {
                 received: registry.makeCounter(descriptor: Self.receivedBytes, labels: [("partner", partner)]),
                 errors: error.map { registry.makeCounter(descriptor: Self.partnerErrors, labels: [("partner", partner), ("reason", $0)]) })
         }
+    }
+
+    func witnessSubmission(witness: String, outcome: String) {
+        registry.makeCounter(descriptor: Self.witnessSubmissions, labels: [("witness", witness), ("outcome", outcome)]).increment()
     }
 
     func consentStoreFailed() {

@@ -157,10 +157,20 @@ public struct Gateway: Sendable {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
+        var witnessing: [any Service] = []
+        if !configuration.witnesses.isEmpty {
+            guard checkpointing != nil else {
+                throw GatewayError(.ledger, "witnesses cosign signed checkpoints: give the gateway a checkpoint key (--checkpoint-key)")
+            }
+            witnessing.append(
+                WitnessClient(
+                    witnesses: configuration.witnesses, log: log, interval: .milliseconds(Int64(configuration.witnessInterval * 1000)),
+                    metrics: metrics, logger: logger))
+        }
         return Gateway(
             policy: holder, ledger: ledger, clients: clients, reloader: reloader, connections: counter,
             unidentified: unidentified, metrics: metrics, checkpointOrigin: checkpointing?.origin,
-            services: storeServices + [ledger, unidentified, clients, reloader] + metricsServices + [application])
+            services: storeServices + [ledger, unidentified, clients, reloader] + witnessing + metricsServices + [application])
     }
 
     static func checkpointing(_ configuration: GatewayConfiguration, logger: Logger) throws(GatewayError)

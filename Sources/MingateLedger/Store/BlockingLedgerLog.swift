@@ -98,6 +98,14 @@ public final class BlockingLedgerLog: LedgerLog {
         try await read { store throws(LedgerError) in try store.latestCheckpoint() }
     }
 
+    public func appendCosignature(size: Int, witness: String, line: String, at time: Date) async throws(LedgerError) {
+        try await write { store throws(LedgerError) in try store.appendCosignature(size: size, witness: witness, line: line, at: time) }
+    }
+
+    public func cosignatures() async throws(LedgerError) -> [StoredCosignature] {
+        try await read { store throws(LedgerError) in try store.cosignatures() }
+    }
+
     public func query(_ filter: LedgerFilter, after: Int64, limit: Int) async throws(LedgerError) -> [LedgerEntry] {
         try await read { store throws(LedgerError) in try store.query(filter, after: after, limit: limit) }
     }

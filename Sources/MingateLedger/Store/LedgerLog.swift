@@ -26,6 +26,8 @@ public protocol LedgerLog: Sendable {
     func checkpoints() async throws(LedgerError) -> [(size: Int, note: String)]
     /// The largest stored checkpoint and when it was stored.
     func latestCheckpoint() async throws(LedgerError) -> StoredCheckpoint?
+    func appendCosignature(size: Int, witness: String, line: String, at time: Date) async throws(LedgerError)
+    func cosignatures() async throws(LedgerError) -> [StoredCosignature]
     func query(_ filter: LedgerFilter, after: Int64, limit: Int) async throws(LedgerError) -> [LedgerEntry]
     func entries(in range: Range<Int64>) async throws(LedgerError) -> [LedgerEntry]
 }

@@ -21,6 +21,10 @@ public protocol LedgerStore: AnyObject {
     func checkpoints(from minimumSize: Int, limit: Int) throws(LedgerError) -> [(size: Int, note: String)]
     /// The largest stored checkpoint and when it was stored.
     func latestCheckpoint() throws(LedgerError) -> StoredCheckpoint?
+    /// Keeps a witness's cosignature line of the checkpoint of `size` (one per witness and size).
+    func appendCosignature(size: Int, witness: String, line: String, at time: Date) throws(LedgerError)
+    /// Every kept cosignature, by checkpoint size.
+    func cosignatures() throws(LedgerError) -> [StoredCosignature]
     /// Disclosure entries matching `filter`, oldest first, after sequence `after`, at most `limit`; each checked
     /// against the filter through its canonical entry (`LedgerFilter.checked`).
     func query(_ filter: LedgerFilter, after: Int64, limit: Int) throws(LedgerError) -> [LedgerEntry]
@@ -47,6 +51,21 @@ public struct StoredCheckpoint: Sendable, Equatable {
         self.size = size
         self.note = note
         self.createdAt = createdAt
+    }
+}
+
+/// A witness's cosignature of one checkpoint, as kept beside it (`ledger_cosignatures`).
+public struct StoredCosignature: Sendable, Equatable {
+    public let size: Int
+    /// The witness's key name.
+    public let witness: String
+    /// The signature line, ending in a newline.
+    public let line: String
+
+    public init(size: Int, witness: String, line: String) {
+        self.size = size
+        self.witness = witness
+        self.line = line
     }
 }
 

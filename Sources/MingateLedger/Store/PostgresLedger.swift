@@ -191,6 +191,26 @@ public final class PostgresLedger: LedgerLog, Service {
         }
     }
 
+    public func appendCosignature(size: Int, witness: String, line: String, at time: Date) async throws(LedgerError) {
+        let (origin, logger) = (location.origin, self.logger)
+        try await leased("cannot store the cosignature") { connection -> Void in
+            try await connection.query(
+                PostgresLedgerStore.appendCosignatureSQL(origin: origin, size: size, witness: witness, line: line, at: time), logger: logger)
+        }
+    }
+
+    public func cosignatures() async throws(LedgerError) -> [StoredCosignature] {
+        let (origin, logger) = (location.origin, self.logger)
+        return try await leased("cannot read the cosignatures") { connection in
+            let rows = try await connection.query(PostgresLedgerStore.cosignaturesSQL(origin: origin), logger: logger)
+            var out: [StoredCosignature] = []
+            for try await (size, witness, line) in rows.decode((Int64, String, String).self) {
+                out.append(StoredCosignature(size: Int(size), witness: witness, line: line))
+            }
+            return out
+        }
+    }
+
     public func latestCheckpoint() async throws(LedgerError) -> StoredCheckpoint? {
         let (origin, logger) = (location.origin, self.logger)
         return try await leased("cannot read the checkpoints") { connection in

@@ -39,6 +39,11 @@ public final class PostgresLedgerStore: LedgerStore {
             created_at TEXT NOT NULL, PRIMARY KEY (origin, tree_size))
         """,
         """
+        CREATE TABLE IF NOT EXISTS ledger_cosignatures (
+            origin TEXT NOT NULL, tree_size BIGINT NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL,
+            created_at TEXT NOT NULL, PRIMARY KEY (origin, tree_size, witness))
+        """,
+        """
         CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'the ledger is append-only'; END $$
         """,
@@ -50,6 +55,10 @@ public final class PostgresLedgerStore: LedgerStore {
           END IF;
           IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'ledger_checkpoints_append_only') THEN
             CREATE TRIGGER ledger_checkpoints_append_only BEFORE UPDATE OR DELETE ON ledger_checkpoints
+              FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
+          END IF;
+          IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'ledger_cosignatures_append_only') THEN
+            CREATE TRIGGER ledger_cosignatures_append_only BEFORE UPDATE OR DELETE ON ledger_cosignatures
               FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
           END IF;
         END $$
@@ -213,6 +222,34 @@ public final class PostgresLedgerStore: LedgerStore {
                 """, logger: logger
             ).waitAtMost(Self.statementTimeout)
         }
+    }
+
+    public func appendCosignature(size: Int, witness: String, line: String, at time: Date) throws(LedgerError) {
+        try withConnection("cannot store the cosignature") { connection in
+            _ = try connection.query(Self.appendCosignatureSQL(origin: location.origin, size: size, witness: witness, line: line, at: time), logger: logger)
+                .waitAtMost(Self.statementTimeout)
+        }
+    }
+
+    public func cosignatures() throws(LedgerError) -> [StoredCosignature] {
+        try withConnection("cannot read the cosignatures") { connection in
+            let rows = try connection.query(Self.cosignaturesSQL(origin: location.origin), logger: logger).waitAtMost(Self.statementTimeout)
+            return try rows.map { row in
+                let (size, witness, line) = try row.decode((Int64, String, String).self)
+                return StoredCosignature(size: Int(size), witness: witness, line: line)
+            }
+        }
+    }
+
+    static func appendCosignatureSQL(origin: String, size: Int, witness: String, line: String, at time: Date) -> PostgresQuery {
+        """
+        INSERT INTO ledger_cosignatures (origin, tree_size, witness, line, created_at)
+        VALUES (\(origin), \(Int64(size)), \(witness), \(line), \(LedgerEncoding.timestamp(time))) ON CONFLICT DO NOTHING
+        """
+    }
+
+    static func cosignaturesSQL(origin: String) -> PostgresQuery {
+        "SELECT tree_size, witness, line FROM ledger_cosignatures WHERE origin = \(origin) ORDER BY tree_size, witness"
     }
 
     public func latestCheckpoint() throws(LedgerError) -> StoredCheckpoint? {

@@ -39,6 +39,17 @@ public final class SQLiteLedgerStore: LedgerStore {
             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
         CREATE TRIGGER IF NOT EXISTS ledger_checkpoints_no_delete BEFORE DELETE ON ledger_checkpoints
             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TABLE IF NOT EXISTS ledger_cosignatures (
+            tree_size  INTEGER NOT NULL,
+            witness    TEXT NOT NULL,
+            line       TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (tree_size, witness)
+        );
+        CREATE TRIGGER IF NOT EXISTS ledger_cosignatures_no_update BEFORE UPDATE ON ledger_cosignatures
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS ledger_cosignatures_no_delete BEFORE DELETE ON ledger_cosignatures
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
         """
 
     /// `durable: false` (`sqlite:PATH?sync=off`) skips the fsync: for measuring what durability costs, never
@@ -109,6 +120,25 @@ public final class SQLiteLedgerStore: LedgerStore {
         insert.bind(3, note)
         insert.bind(4, LedgerEncoding.timestamp(time))
         _ = try insert.step()
+    }
+
+    public func appendCosignature(size: Int, witness: String, line: String, at time: Date) throws(LedgerError) {
+        let insert = try database.prepare(
+            "INSERT OR IGNORE INTO ledger_cosignatures (tree_size, witness, line, created_at) VALUES (?, ?, ?, ?)")
+        insert.bind(1, Int64(size))
+        insert.bind(2, witness)
+        insert.bind(3, line)
+        insert.bind(4, LedgerEncoding.timestamp(time))
+        _ = try insert.step()
+    }
+
+    public func cosignatures() throws(LedgerError) -> [StoredCosignature] {
+        let query = try database.prepare("SELECT tree_size, witness, line FROM ledger_cosignatures ORDER BY tree_size, witness")
+        var out: [StoredCosignature] = []
+        while try query.step() {
+            out.append(StoredCosignature(size: Int(query.int64(0)), witness: query.text(1) ?? "", line: query.text(2) ?? ""))
+        }
+        return out
     }
 
     public func latestCheckpoint() throws(LedgerError) -> StoredCheckpoint? {

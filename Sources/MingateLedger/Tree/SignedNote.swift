@@ -12,6 +12,32 @@ public struct SignedNote: Sendable {
         public let keyID: UInt32
         /// The signature proper, after the key ID.
         public let bytes: [UInt8]
+
+        /// One signature line, `— NAME BASE64`, without its final newline.
+        init(parsing line: ArraySlice<UInt8>, _ malformed: (String) -> LedgerError) throws(LedgerError) {
+            let prefix = Array("— ".utf8)
+            guard line.starts(with: prefix) else { throw malformed("a signature line does not start with \"— \"") }
+            let rest = line.dropFirst(prefix.count)
+            guard let space = rest.firstIndex(of: UInt8(ascii: " ")) else { throw malformed("a signature line has no signature") }
+            name = String(decoding: rest[..<space], as: UTF8.self)
+            guard SignedNote.isValidName(name) else { throw malformed("a key name is empty or holds a space or '+'") }
+            guard let blob = Data(base64Encoded: Data(rest[(space + 1)...])), blob.count >= 5 else {
+                throw malformed("a signature is not base64 of a key ID and a signature")
+            }
+            keyID = blob.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            bytes = Array(blob.dropFirst(4))
+        }
+
+        /// One signature line as a witness answers it (ending in a newline); nil when it is not one.
+        public init?(line: String) {
+            var bytes = ArraySlice(line.utf8)
+            guard bytes.last == UInt8(ascii: "\n") else { return nil }
+            bytes.removeLast()
+            guard !bytes.contains(UInt8(ascii: "\n")), let parsed = try? Signature(parsing: bytes, { LedgerError(.badCheckpoint, $0) }) else {
+                return nil
+            }
+            self = parsed
+        }
     }
 
     /// The signed text, including its final newline.
@@ -34,17 +60,7 @@ public struct SignedNote: Sendable {
         var signatures: [Signature] = []
         for line in signatureBlock.dropLast().split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             guard signatures.count < Self.maxSignatures else { throw malformed("more than \(Self.maxSignatures) signatures") }
-            let prefix = Array("— ".utf8)
-            guard line.starts(with: prefix) else { throw malformed("a signature line does not start with \"— \"") }
-            let rest = line.dropFirst(prefix.count)
-            guard let space = rest.firstIndex(of: UInt8(ascii: " ")) else { throw malformed("a signature line has no signature") }
-            let name = String(decoding: rest[..<space], as: UTF8.self)
-            guard Self.isValidName(name) else { throw malformed("a key name is empty or holds a space or '+'") }
-            guard let blob = Data(base64Encoded: Data(rest[(space + 1)...])), blob.count >= 5 else {
-                throw malformed("a signature is not base64 of a key ID and a signature")
-            }
-            let keyID = blob.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            signatures.append(Signature(name: name, keyID: keyID, bytes: Array(blob.dropFirst(4))))
+            signatures.append(try Signature(parsing: line, malformed))
         }
         text = String(decoding: bytes[...blank], as: UTF8.self)
         self.signatures = signatures
