@@ -103,6 +103,8 @@ struct AuditCommand: ParsableCommand {
         @Option(help: "forward or refuse.") var decision: String?
         @Option(help: "From this UTC time (RFC 3339, e.g. 2026-11-01T00:00:00Z), inclusive.") var since: String?
         @Option(help: "Until this UTC time, exclusive.") var until: String?
+        @Option(help: "Only this log's records, in a PostgreSQL ledger of several gateway instances (default: every log).")
+        var origin: String?
 
         /// A bound as a time; a text that is not one is an error, never a silently different search.
         func time(_ text: String?, _ option: String) throws -> Date? {
@@ -141,7 +143,8 @@ struct AuditCommand: ParsableCommand {
                 partner: filters.partner, purpose: filters.purpose, caller: filters.caller, subjectKey: subjectKey,
                 decision: filters.decision, since: try filters.time(filters.since, "--since"), until: try filters.time(filters.until, "--until"))
             filter.kind = inbound ? .inbound : .disclosure
-            let entries = try ledger.open().query(filter, after: -1, limit: limit)
+            filter.origin = filters.origin
+            let entries = try ledger.open().query(filter, after: .start, limit: limit)
             print(RecordTable.render(entries, format: format))
         }
     }
@@ -157,7 +160,7 @@ struct AuditCommand: ParsableCommand {
 
         func run() throws {
             let subjectKey = try ledger.subjectKey(of: id, keyEnv: ledgerKeyEnv)
-            let entries = try ledger.open().query(LedgerFilter(subjectKey: subjectKey), after: -1, limit: 1_000_000)
+            let entries = try ledger.open().query(LedgerFilter(subjectKey: subjectKey), after: .start, limit: 1_000_000)
             if format == .table { print("subject key: \(subjectKey)\n") }
             print(RecordTable.render(entries, format: format))
         }
@@ -298,15 +301,19 @@ enum RecordTable {
         return columns.dropLast().map(text) + [categories.joined(separator: " ")]
     }
 
+    /// In a store of several logs (PostgreSQL) every row starts with its log's origin; JSON lines stay the records
+    /// byte for byte.
     static func render(_ entries: [LedgerEntry], format: AuditCommand.Format) -> String {
+        let origins = entries.contains { !$0.origin.isEmpty }
+        let header = (origins ? ["origin"] : []) + columns
+        let rows = [header] + entries.map { (origins ? [$0.origin] : []) + row($0) }
         switch format {
         case .jsonl:
             return entries.map { String(decoding: $0.encoded, as: UTF8.self) }.joined(separator: "\n")
         case .csv:
-            return ([columns] + entries.map(row)).map(CSV.row).joined(separator: "\n")
+            return rows.map(CSV.row).joined(separator: "\n")
         case .table:
-            let rows = [columns] + entries.map(row)
-            var widths = columns.map(\.count)
+            var widths = header.map(\.count)
             for row in rows { for (index, field) in row.enumerated() { widths[index] = max(widths[index], field.count) } }
             let lines = rows.map { row in
                 row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }

@@ -32,7 +32,7 @@ struct SubjectCommand: AsyncParsableCommand {
             do throws(LedgerError) {
                 report = AccessReport(
                     subjectKey: subjectKey, reference: reference,
-                    entries: try store.query(LedgerFilter(subjectKey: subjectKey), after: -1, limit: 1_000_000),
+                    entries: try store.query(LedgerFilter(subjectKey: subjectKey), after: .start, limit: 1_000_000),
                     consents: try store.consentHistory(subjectKey: subjectKey), erasures: try store.currentErasures(subjectKey: subjectKey),
                     policy: policy, language: language)
             } catch {

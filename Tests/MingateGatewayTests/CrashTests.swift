@@ -114,7 +114,7 @@ import Testing
             #expect(received.count > 20, "load reached the partner before the kill")
             let key = SymmetricKey(data: Data(GatewayHarness.environment["MINGATE_LEDGER_KEY"]!.utf8))
             let recorded = Set(
-                try store.query(LedgerFilter(decision: "forward"), after: -1, limit: 1_000_000).compactMap { $0.document?["body_digest"]?.stringValue })
+                try store.query(LedgerFilter(decision: "forward"), after: .start, limit: 1_000_000).compactMap { $0.document?["body_digest"]?.stringValue })
             for request in received {
                 let digest = HMAC<SHA256>.authenticationCode(for: request.body, using: key).map { String(format: "%02x", $0) }.joined()
                 #expect(recorded.contains(digest), "a request reached the partner without a record")

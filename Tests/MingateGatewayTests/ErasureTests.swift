@@ -62,11 +62,11 @@ import Testing
             // The access report lists what the ledger holds for this subject, grouped by recipient, and only that.
             let store = try LedgerURL("sqlite:\(harness.ledgerPath)").open()
             let subjectKey = harness.gateway.policy.current.enforcer.subjectKey(for: GatewayHarness.subject)
-            let entries = try store.query(LedgerFilter(subjectKey: subjectKey), after: -1, limit: 1000)
+            let entries = try store.query(LedgerFilter(subjectKey: subjectKey), after: .start, limit: 1000)
             // Every status is an `erasure` entry of the log: three sent or pending, then the notice sent.
             var erasureFilter = LedgerFilter(subjectKey: subjectKey)
             erasureFilter.kind = .erasure
-            let statusEntries = try store.query(erasureFilter, after: -1, limit: 1000).compactMap(ErasureStatus.init(entry:))
+            let statusEntries = try store.query(erasureFilter, after: .start, limit: 1000).compactMap(ErasureStatus.init(entry:))
             #expect(statusEntries.map(\.state.rawValue).sorted() == ["notice_pending", "notice_sent", "sent", "sent"])
             #expect(statusEntries.allSatisfy { $0.erasureID == erasureID })
             func report(_ language: AccessReport.Language) throws -> AccessReport {

@@ -64,6 +64,12 @@ final class TestPostgresServer {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // The tool (and the server pg_ctl leaves running) must not inherit the test process's sockets: a server
+        // holding a dead test's PostgreSQL connections open would keep its sessions (and their locks) alive.
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np"),
+            unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3) == 0
+        else { throw GatewayError(.configuration, "this libc cannot close inherited descriptors (glibc 2.34 or later is needed)") }
         var pid = pid_t()
         guard posix_spawn(&pid, tool, &actions, nil, argv, environ) == 0 else {
             throw GatewayError(.configuration, "cannot start \(tool)")

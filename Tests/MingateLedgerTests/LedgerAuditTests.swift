@@ -170,9 +170,9 @@ import Testing
         // A search through an edited column is refused loudly instead of answering with a record it does not match.
         let store = try fixture.store()
         for filter in [LedgerFilter(partner: "xendit"), LedgerFilter(subjectKey: otherKey), LedgerFilter(until: Date(timeIntervalSince1970: 1e9))] {
-            #expect(throws: LedgerError.self, "\(filter)") { try store.query(filter, after: -1, limit: 100) }
+            #expect(throws: LedgerError.self, "\(filter)") { try store.query(filter.within(fixture.url), after: .start, limit: 100) }
         }
-        let error = try #require(throws: LedgerError.self) { try store.query(LedgerFilter(partner: "xendit"), after: -1, limit: 100) }
+        let error = try #require(throws: LedgerError.self) { try store.query(LedgerFilter(partner: "xendit").within(fixture.url), after: .start, limit: 100) }
         #expect(error.code == .indexTampered)
         #expect(error.message.contains("record 9"))
     }
@@ -227,9 +227,9 @@ import Testing
         try await writer.running { writer in _ = try await writer.append(LedgerWriterTests.disclosure(0)) }
         let store = try LedgerURL(url).open()
         let second = Date(timeIntervalSince1970: 1_764_072_000)
-        #expect(try store.query(LedgerFilter(since: second), after: -1, limit: 10).count == 1)
-        #expect(try store.query(LedgerFilter(until: second), after: -1, limit: 10).isEmpty)
-        #expect(try store.query(LedgerFilter(until: second.addingTimeInterval(1)), after: -1, limit: 10).count == 1)
+        #expect(try store.query(LedgerFilter(since: second).within(url), after: .start, limit: 10).count == 1)
+        #expect(try store.query(LedgerFilter(until: second).within(url), after: .start, limit: 10).isEmpty)
+        #expect(try store.query(LedgerFilter(until: second.addingTimeInterval(1)).within(url), after: .start, limit: 10).count == 1)
     }
 
     /// The columns a store writes for a draft and the columns read back from its canonical bytes agree, for every kind

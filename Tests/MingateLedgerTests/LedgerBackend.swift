@@ -37,6 +37,16 @@ enum LedgerBackend: String, CaseIterable, CustomStringConvertible, Sendable {
     }
 }
 
+extension LedgerFilter {
+    /// The filter searching only the log a test's URL names: a PostgreSQL test database holds every test's logs, and
+    /// a search covers them all unless told one.
+    func within(_ url: String) -> LedgerFilter {
+        var filter = self
+        filter.origin = (try? PostgresLedgerStore.Location(url: url))?.origin
+        return filter
+    }
+}
+
 protocol LedgerAttacker {
     func replaceEntry(_ sequence: Int64, with bytes: [UInt8], leafHash: [UInt8]?) throws
     func delete(from sequence: Int64, through last: Int64) throws

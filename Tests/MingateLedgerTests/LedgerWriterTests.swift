@@ -52,11 +52,11 @@ import Testing
         #expect(try store.size() == 3)
         #expect(try store.entries(in: 1..<2).first?.kind == .outcome)
         // One request's entries, its outcome with it when asked.
-        var filter = LedgerFilter(requestID: "req-0")
-        #expect(try store.query(filter, after: -1, limit: 10).map(\.sequence) == [0])
+        var filter = LedgerFilter(requestID: "req-0").within(url)
+        #expect(try store.query(filter, after: .start, limit: 10).map(\.sequence) == [0])
         filter.includeOutcomes = true
-        #expect(try store.query(filter, after: -1, limit: 10).map(\.sequence) == [0, 1])
-        #expect(try store.query(LedgerFilter(requestID: "req-9"), after: -1, limit: 10).isEmpty)
+        #expect(try store.query(filter, after: .start, limit: 10).map(\.sequence) == [0, 1])
+        #expect(try store.query(LedgerFilter(requestID: "req-9").within(url), after: .start, limit: 10).isEmpty)
     }
 
     @Test func canonicalEncodingIsStable() {

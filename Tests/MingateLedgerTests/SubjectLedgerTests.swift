@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import MingatePolicy
 import Testing
@@ -7,10 +8,12 @@ import Testing
 /// Consents and erasures are entries of the ledger: the tree covers them, `verify` finds an edit, and an edited
 /// index column cannot change a subject's history.
 @Suite struct SubjectLedgerTests {
-    static let subject = String(repeating: "a", count: 64)
-    static let other = String(repeating: "b", count: 64)
+    // Subject keys of this test only: a PostgreSQL test database holds other tests' logs (some tampered on purpose),
+    // and searches cover every log in it.
+    let subject = KeyedDigests.hex(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
+    let other = KeyedDigests.hex(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
 
-    static func consent(_ state: ConsentEvent.State, kind: ConsentNeed = .purpose, subject: String = subject, at: String) -> ConsentEvent {
+    static func consent(_ state: ConsentEvent.State, kind: ConsentNeed = .purpose, subject: String, at: String) -> ConsentEvent {
         ConsentEvent(
             requestID: "admin-\(at)", subjectKey: subject, partner: "verihubs", purpose: "identity-verification", kind: kind,
             state: state, at: at, evidence: "consent-screen-42")
@@ -28,26 +31,26 @@ import Testing
         let url = backend.freshURL()
         let signer = NoteSigner.generate(name: "test.mingate/subjects")
         try await Self.withSubjects(url, signer: signer) { subjects in
-            try await subjects.record(Self.consent(.granted, at: "2026-11-01T09:00:00.000Z"))
-            try await subjects.record(Self.consent(.granted, kind: .transfer, at: "2026-11-01T09:00:01.000Z"))
-            try await subjects.record(Self.consent(.granted, subject: Self.other, at: "2026-11-01T09:00:02.000Z"))
-            try await subjects.record(Self.consent(.withdrawn, at: "2026-11-02T10:00:00.000Z"))
+            try await subjects.record(Self.consent(.granted, subject: subject, at: "2026-11-01T09:00:00.000Z"))
+            try await subjects.record(Self.consent(.granted, kind: .transfer, subject: subject, at: "2026-11-01T09:00:01.000Z"))
+            try await subjects.record(Self.consent(.granted, subject: other, at: "2026-11-01T09:00:02.000Z"))
+            try await subjects.record(Self.consent(.withdrawn, subject: subject, at: "2026-11-02T10:00:00.000Z"))
             try await subjects.record(
                 ErasureStatus(
-                    erasureID: "er-1", subjectKey: Self.subject, partner: "midtrans", channel: "contact privacy@midtrans.example",
+                    erasureID: "er-1", subjectKey: subject, partner: "midtrans", channel: "contact privacy@midtrans.example",
                     state: .noticePending, at: "2026-11-03T08:00:00.000Z", detail: nil))
             try await subjects.record(
                 ErasureStatus(
-                    erasureID: "er-1", subjectKey: Self.subject, partner: "midtrans", channel: "contact privacy@midtrans.example",
+                    erasureID: "er-1", subjectKey: subject, partner: "midtrans", channel: "contact privacy@midtrans.example",
                     state: .noticeSent, at: "2026-11-03T09:00:00.000Z", detail: "by DPO office; via e-mail"))
 
-            let history = try await subjects.history(subjectKey: Self.subject)
+            let history = try await subjects.history(subjectKey: subject)
             #expect(history.map(\.state) == [.granted, .granted, .withdrawn])
             #expect(history.map(\.kind) == [.purpose, .transfer, .purpose])
-            #expect(try await subjects.firstMissing([.transfer], subjectKey: Self.subject, partner: "verihubs", purpose: "identity-verification") == nil)
-            #expect(try await subjects.firstMissing([.purpose], subjectKey: Self.subject, partner: "verihubs", purpose: "identity-verification") == .purpose, "withdrawn")
-            #expect(try await subjects.firstMissing([.purpose], subjectKey: Self.other, partner: "verihubs", purpose: "identity-verification") == nil)
-            #expect(try await subjects.currentErasures(subjectKey: Self.subject).map(\.state) == [.noticeSent])
+            #expect(try await subjects.firstMissing([.transfer], subjectKey: subject, partner: "verihubs", purpose: "identity-verification") == nil)
+            #expect(try await subjects.firstMissing([.purpose], subjectKey: subject, partner: "verihubs", purpose: "identity-verification") == .purpose, "withdrawn")
+            #expect(try await subjects.firstMissing([.purpose], subjectKey: other, partner: "verihubs", purpose: "identity-verification") == nil)
+            #expect(try await subjects.currentErasures(subjectKey: subject).map(\.state) == [.noticeSent])
         }
         let store = try LedgerURL(url).open()
         let auditor = LedgerAuditor(verifier: signer.verifier)
@@ -70,12 +73,12 @@ import Testing
         let url = backend.freshURL()
         let signer = NoteSigner.generate(name: "test.mingate/subjects")
         try await Self.withSubjects(url, signer: signer) { subjects in
-            try await subjects.record(Self.consent(.granted, at: "2026-11-01T09:00:00.000Z"))
+            try await subjects.record(Self.consent(.granted, subject: subject, at: "2026-11-01T09:00:00.000Z"))
         }
         // Someone gives another person the consent by editing the index column.
-        try backend.attacker(url).setColumn(0, "subject_key", to: Self.other)
+        try backend.attacker(url).setColumn(0, "subject_key", to: other)
         let store = try LedgerURL(url).open()
-        #expect(throws: LedgerError(.indexTampered, "")) { try store.consentHistory(subjectKey: Self.other) }
+        #expect(throws: LedgerError(.indexTampered, "")) { try store.consentHistory(subjectKey: other) }
         let report = try LedgerAuditor(verifier: signer.verifier).verify(store)
         #expect(report.problems.first?.sequence == 0 && report.problems.first?.message.contains("subject_key") == true, "\(report.problems)")
     }
@@ -99,10 +102,10 @@ import Testing
             CREATE TABLE erasure_status (id INTEGER PRIMARY KEY AUTOINCREMENT, erasure_id TEXT NOT NULL, subject_key TEXT NOT NULL,
                 partner TEXT NOT NULL, channel TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL, detail TEXT);
             INSERT INTO consent_events (subject_key, partner, purpose, kind, state, at, evidence) VALUES
-                ('\(Self.subject)', 'verihubs', 'identity-verification', 'purpose', 'granted', '2025-01-01T00:00:00.000Z', 'screen-1'),
-                ('\(Self.subject)', 'verihubs', 'identity-verification', 'transfer', 'granted', '2025-01-02T00:00:00.000Z', 'budi@example.com');
+                ('\(subject)', 'verihubs', 'identity-verification', 'purpose', 'granted', '2025-01-01T00:00:00.000Z', 'screen-1'),
+                ('\(subject)', 'verihubs', 'identity-verification', 'transfer', 'granted', '2025-01-02T00:00:00.000Z', 'budi@example.com');
             INSERT INTO erasure_status (erasure_id, subject_key, partner, channel, state, at, detail) VALUES
-                ('er-old', '\(Self.subject)', 'midtrans', 'none', 'no_channel', '2025-02-01T00:00:00.000Z', NULL);
+                ('er-old', '\(subject)', 'midtrans', 'none', 'no_channel', '2025-02-01T00:00:00.000Z', NULL);
             """)
         let legacy = try SQLiteConsentStore(path: path).legacyRecords()
         #expect(legacy.consents.map(\.requestID) == ["legacy-consent/1", "legacy-consent/2"])
@@ -119,10 +122,10 @@ import Testing
         }
         let store = try SQLiteLedgerStore(path: path)
         #expect(try store.size() == 5, "three imported rows once, then one disclosure per run")
-        let history = try store.consentHistory(subjectKey: Self.subject)
+        let history = try store.consentHistory(subjectKey: subject)
         #expect(history.map(\.evidence) == ["screen-1", "digest-of-it"])
         #expect(history.map(\.at) == ["2025-01-01T00:00:00.000Z", "2025-01-02T00:00:00.000Z"], "the time each was given, not the import's")
-        #expect(try store.currentErasures(subjectKey: Self.subject).map(\.erasureID) == ["er-old"])
+        #expect(try store.currentErasures(subjectKey: subject).map(\.erasureID) == ["er-old"])
         #expect(try store.entries(in: 0..<5).map(\.kind) == [.consent, .consent, .erasure, .disclosure, .disclosure])
     }
 }

@@ -24,7 +24,7 @@ struct ErasureService: Sendable {
         let subjectKey = loaded.enforcer.subjectKey(for: subject)
         let erasureID = "er-" + UUID().uuidString.lowercased()
         // Every partner a forward decision disclosed this person's data to.
-        let decisions = try await ledger.query(LedgerFilter(subjectKey: subjectKey, decision: "forward"), after: -1, limit: 1_000_000)
+        let decisions = try await ledger.query(LedgerFilter(subjectKey: subjectKey, decision: "forward"), after: .start, limit: 1_000_000)
         var partners: [String] = []
         for entry in decisions {
             if let partner = entry.document?["partner"]?.stringValue, entry.document?["purpose"]?.stringValue != Disclosure.erasure,

@@ -98,9 +98,11 @@ struct AuditRoutes: Sendable {
     func records(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         log(context, "records")
         let values = try Self.parameters(request, allowed: AuditSearch.parameters.union(["after", "limit"]))
-        var after: Int64 = -1
+        var after = LedgerPosition.start
         if let text = values["after"] {
-            guard let value = Int64(text), value >= -1 else { throw Refusal(.badRequest, "after is a sequence number") }
+            guard let value = LedgerPosition(text: text, origin: values["origin"]) else {
+                throw Refusal(.badRequest, "after is the previous page's next_after: a sequence number, or ORIGIN#SEQ")
+            }
             after = value
         }
         var limit = 100
@@ -121,8 +123,20 @@ struct AuditRoutes: Sendable {
             if offset > 0 { body.append(UInt8(ascii: ",")) }
             body += entry.encoded
         }
+        // Each record's log, in the same order (the records stay byte for byte what the tree holds). A store of one
+        // log names it by its checkpoints.
+        let ownOrigin = note.flatMap { $0.split(separator: "\n").first.map(String.init) }
+        body += Array(#"],"origins":["#.utf8)
+        for (offset, entry) in page.entries.enumerated() {
+            if offset > 0 { body.append(UInt8(ascii: ",")) }
+            if let origin = entry.origin.isEmpty ? ownOrigin : entry.origin { JSONWriter.writeString(origin, into: &body) } else { body += Array("null".utf8) }
+        }
         body += Array(#"],"next_after":"#.utf8)
-        body += Array((page.next.map { String($0) } ?? "null").utf8)
+        switch page.next {
+        case let next? where next.origin.isEmpty: body += Array(String(next.sequence).utf8)
+        case let next?: JSONWriter.writeString(next.text, into: &body)
+        case nil: body += Array("null".utf8)
+        }
         body.append(UInt8(ascii: "}"))
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }

@@ -16,7 +16,7 @@ struct AuditSearch: Sendable {
 
     /// The search's parameters, as `/audit/records` takes them (minus paging), checked strictly.
     static let parameters: Set<String> = [
-        "partner", "purpose", "caller", "subject_key", "decision", "reason", "request_id", "since", "until", "kind",
+        "partner", "purpose", "caller", "subject_key", "decision", "reason", "request_id", "since", "until", "kind", "origin",
     ]
 
     init(filter: LedgerFilter = LedgerFilter(), reason: String? = nil) {
@@ -55,6 +55,12 @@ struct AuditSearch: Sendable {
             subjectKey: values["subject_key"], decision: values["decision"], since: try time("since"), until: try time("until"),
             requestID: values["request_id"])
         filter.kind = kind
+        if let origin = values["origin"] {
+            guard SignedNote.isValidName(origin), origin.utf8.count <= 200 else {
+                throw Refusal(.badRequest, "origin is a log's name (the first line of its checkpoints)")
+            }
+            filter.origin = origin
+        }
         // One request's entries include its outcome, so a record can be read with what became of it.
         filter.includeOutcomes = values["request_id"] != nil
         reason = values["reason"]
@@ -72,12 +78,12 @@ struct AuditSearch: Sendable {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
     }
 
-    /// Up to `limit` matching entries after sequence `after`, oldest first, and where the next page starts (nil at
+    /// Up to `limit` matching entries after `after`, by origin then sequence, and where the next page starts (nil at
     /// the end). With a reason, looks at no more than `scanPerPage` records before answering.
-    func page(_ log: any LedgerLog, after: Int64, limit: Int) async throws(LedgerError) -> (entries: [LedgerEntry], next: Int64?) {
+    func page(_ log: any LedgerLog, after: LedgerPosition, limit: Int) async throws(LedgerError) -> (entries: [LedgerEntry], next: LedgerPosition?) {
         guard let reason else {
             let entries = try await log.query(filter, after: after, limit: limit)
-            return (entries, entries.count == limit ? entries.last?.sequence : nil)
+            return (entries, entries.count == limit ? entries.last.map(LedgerPosition.init(after:)) : nil)
         }
         var found: [LedgerEntry] = []
         var cursor = after
@@ -85,10 +91,10 @@ struct AuditSearch: Sendable {
         while true {
             let batch = try await log.query(filter, after: cursor, limit: 1000)
             for entry in batch {
-                cursor = entry.sequence
+                cursor = LedgerPosition(after: entry)
                 guard entry.document?["reason"]?.stringValue == reason else { continue }
                 found.append(entry)
-                if found.count == limit { return (found, entry.sequence) }
+                if found.count == limit { return (found, cursor) }
             }
             scanned += batch.count
             if batch.count < 1000 { return (found, nil) }
@@ -99,7 +105,7 @@ struct AuditSearch: Sendable {
     /// Every matching entry, oldest first, page by page through `page`; stops after `limit` entries. Returns whether
     /// it saw them all.
     func each(_ log: any LedgerLog, limit: Int = .max, _ visit: (LedgerEntry) -> Void) async throws(LedgerError) -> Bool {
-        var after: Int64 = -1
+        var after = LedgerPosition.start
         var seen = 0
         while true {
             let page = try await page(log, after: after, limit: 1000)
@@ -119,6 +125,7 @@ extension Refusal {
         switch error.code {
         case .notFound: self.init(.notFound, error.message)
         case .indexTampered: self.init(.ledgerIndexTampered, error.message)
+        case .badPosition: self.init(.badRequest, error.message)
         default: self.init(.ledgerUnavailable, "the ledger cannot be read now")
         }
     }

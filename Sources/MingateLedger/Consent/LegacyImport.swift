@@ -20,7 +20,7 @@ public enum LegacyImport {
         } else {
             return []
         }
-        guard try await log.query(marker, after: -1, limit: 1).isEmpty else { return [] }
+        guard try await log.query(marker, after: .start, limit: 1).isEmpty else { return [] }
         let consents = legacy.consents.map { event in
             LedgerDraft.consent(
                 ConsentEvent(

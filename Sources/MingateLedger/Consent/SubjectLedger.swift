@@ -24,12 +24,12 @@ public struct SubjectLedger: Sendable {
 
     /// Every consent event of a subject, oldest first.
     public func history(subjectKey: String) async throws(LedgerError) -> [ConsentEvent] {
-        try SubjectLedger.read(try await log.query(SubjectLedger.filter(.consent, subjectKey), after: -1, limit: SubjectLedger.limit), ConsentEvent.init(entry:))
+        try SubjectLedger.read(try await log.query(SubjectLedger.filter(.consent, subjectKey), after: .start, limit: SubjectLedger.limit), ConsentEvent.init(entry:))
     }
 
     /// Every erasure status of a subject, oldest first.
     public func erasures(subjectKey: String) async throws(LedgerError) -> [ErasureStatus] {
-        try SubjectLedger.read(try await log.query(SubjectLedger.filter(.erasure, subjectKey), after: -1, limit: SubjectLedger.limit), ErasureStatus.init(entry:))
+        try SubjectLedger.read(try await log.query(SubjectLedger.filter(.erasure, subjectKey), after: .start, limit: SubjectLedger.limit), ErasureStatus.init(entry:))
     }
 
     /// The current status per (erasure, partner).
@@ -73,12 +73,12 @@ public struct SubjectLedger: Sendable {
 extension LedgerStore {
     /// A subject's consent events from the log, oldest first (the tools' synchronous read).
     public func consentHistory(subjectKey: String) throws(LedgerError) -> [ConsentEvent] {
-        try SubjectLedger.read(try query(SubjectLedger.filter(.consent, subjectKey), after: -1, limit: SubjectLedger.limit), ConsentEvent.init(entry:))
+        try SubjectLedger.read(try query(SubjectLedger.filter(.consent, subjectKey), after: .start, limit: SubjectLedger.limit), ConsentEvent.init(entry:))
     }
 
     /// The current erasure status per (erasure, partner) of a subject, from the log.
     public func currentErasures(subjectKey: String) throws(LedgerError) -> [ErasureStatus] {
         ErasureStatus.current(
-            try SubjectLedger.read(try query(SubjectLedger.filter(.erasure, subjectKey), after: -1, limit: SubjectLedger.limit), ErasureStatus.init(entry:)))
+            try SubjectLedger.read(try query(SubjectLedger.filter(.erasure, subjectKey), after: .start, limit: SubjectLedger.limit), ErasureStatus.init(entry:)))
     }
 }

@@ -26,6 +26,9 @@ public struct LedgerEntry: Sendable, Equatable {
     public let recordedAt: String
     public let requestID: String
     public let encoded: [UInt8]
+    /// The log the entry belongs to, in a store that holds several (PostgreSQL, one per gateway instance); empty in
+    /// a store of one log (SQLite). Not part of the entry: the log's checkpoints name it.
+    public var origin = ""
 
     /// The RFC 6962 leaf hash of this entry, computed once from `encoded`.
     public let leafHash: [UInt8]

@@ -106,7 +106,7 @@ public final class BlockingLedgerLog: LedgerLog {
         try await read { store throws(LedgerError) in try store.cosignatures() }
     }
 
-    public func query(_ filter: LedgerFilter, after: Int64, limit: Int) async throws(LedgerError) -> [LedgerEntry] {
+    public func query(_ filter: LedgerFilter, after: LedgerPosition, limit: Int) async throws(LedgerError) -> [LedgerEntry] {
         try await read { store throws(LedgerError) in try store.query(filter, after: after, limit: limit) }
     }
 

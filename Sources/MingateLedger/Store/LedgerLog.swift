@@ -28,7 +28,7 @@ public protocol LedgerLog: Sendable {
     func latestCheckpoint() async throws(LedgerError) -> StoredCheckpoint?
     func appendCosignature(size: Int, witness: String, line: String, at time: Date) async throws(LedgerError)
     func cosignatures() async throws(LedgerError) -> [StoredCosignature]
-    func query(_ filter: LedgerFilter, after: Int64, limit: Int) async throws(LedgerError) -> [LedgerEntry]
+    func query(_ filter: LedgerFilter, after: LedgerPosition, limit: Int) async throws(LedgerError) -> [LedgerEntry]
     func entries(in range: Range<Int64>) async throws(LedgerError) -> [LedgerEntry]
 }
 

@@ -27,7 +27,7 @@ public protocol LedgerStore: AnyObject {
     func cosignatures() throws(LedgerError) -> [StoredCosignature]
     /// Disclosure entries matching `filter`, oldest first, after sequence `after`, at most `limit`; each checked
     /// against the filter through its canonical entry (`LedgerFilter.checked`).
-    func query(_ filter: LedgerFilter, after: Int64, limit: Int) throws(LedgerError) -> [LedgerEntry]
+    func query(_ filter: LedgerFilter, after: LedgerPosition, limit: Int) throws(LedgerError) -> [LedgerEntry]
     /// Housekeeping the writer runs when idle (SQLite: fold the WAL back into the database file).
     func maintain() throws(LedgerError)
 }
@@ -69,6 +69,36 @@ public struct StoredCosignature: Sendable, Equatable {
     }
 }
 
+/// Where a page of search results ends: searches return records ordered by origin, then sequence. A store of one
+/// log has the one origin "".
+public struct LedgerPosition: Sendable, Equatable {
+    public var origin: String
+    public var sequence: Int64
+
+    public init(origin: String = "", sequence: Int64) {
+        self.origin = origin
+        self.sequence = sequence
+    }
+
+    /// Before the first record of every log.
+    public static let start = LedgerPosition(sequence: -1)
+
+    /// Just after `entry`.
+    public init(after entry: LedgerEntry) {
+        self.init(origin: entry.origin, sequence: entry.sequence)
+    }
+
+    /// As `next_after` writes it: the sequence number, after `ORIGIN#` when the store holds several logs.
+    public var text: String { origin.isEmpty ? String(sequence) : "\(origin)#\(sequence)" }
+
+    /// Reads `text`: `SEQ` (in the log of `origin`, or the store's one log) or `ORIGIN#SEQ`; nil when it is neither.
+    public init?(text: String, origin: String? = nil) {
+        let (name, number) = text.lastIndex(of: "#").map { (String(text[..<$0]), text[text.index(after: $0)...]) } ?? (origin ?? "", Substring(text))
+        guard let sequence = Int64(number), sequence >= -1, number.allSatisfy(\.isASCII), !(name.isEmpty && text.contains("#")) else { return nil }
+        self.init(origin: name, sequence: sequence)
+    }
+}
+
 /// What an auditor searches by. Every field is optional; set fields must all match.
 public struct LedgerFilter: Sendable, Equatable {
     public var partner: String?
@@ -85,6 +115,9 @@ public struct LedgerFilter: Sendable, Equatable {
     public var includeOutcomes: Bool = false
     /// Which decisions: `disclosure` (calls to partners, the default) or `inbound` (partners' hooks).
     public var kind: LedgerEntry.Kind = .disclosure
+    /// In a store of several logs (PostgreSQL), only this one's records; nil: every log in the store. A store of one
+    /// log (SQLite) has one origin and ignores it.
+    public var origin: String?
 
     public init(
         partner: String? = nil, purpose: String? = nil, caller: String? = nil, subjectKey: String? = nil,

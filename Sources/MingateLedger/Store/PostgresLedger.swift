@@ -92,17 +92,7 @@ public final class PostgresLedger: LedgerLog, Service {
     public func load() async throws(LedgerError) -> (leaves: [MerkleTree.Hash], lastCheckpoint: StoredCheckpoint?) {
         let logger = self.logger
         try await leased("cannot create the ledger schema", code: .storeUnavailable) { connection in
-                // Two instances creating the schema at once would race; an advisory lock serialises them.
-                try await connection.query("SELECT pg_advisory_lock(6962)", logger: logger)
-                do {
-                    for statement in PostgresLedgerStore.schema {
-                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                    }
-                } catch {
-                    _ = try? await connection.query("SELECT pg_advisory_unlock(6962)", logger: logger)
-                    throw error
-                }
-                try await connection.query("SELECT pg_advisory_unlock(6962)", logger: logger)
+                try await connection.query(PostgresQuery(unsafeSQL: PostgresLedgerStore.schema), logger: logger)
         }
         let leaves = try await leafHashes(in: 0..<Int64.max)
         nextSequence.withLockedValue { $0 = Int64(leaves.count) }
@@ -233,9 +223,22 @@ public final class PostgresLedger: LedgerLog, Service {
         }
     }
 
-    public func query(_ filter: LedgerFilter, after: Int64, limit: Int) async throws(LedgerError) -> [LedgerEntry] {
-        let (sql, bindings) = PostgresLedgerStore.querySQL(filter, origin: location.origin, after: after, limit: limit)
-        return try filter.checked(await entries(PostgresQuery(unsafeSQL: sql, binds: bindings), "cannot query the ledger"))
+    public func query(_ filter: LedgerFilter, after: LedgerPosition, limit: Int) async throws(LedgerError) -> [LedgerEntry] {
+        let (sql, bindings) = try PostgresLedgerStore.querySQL(filter, after: after, limit: limit)
+        let logger = self.logger
+        let entries = try await leased("cannot query the ledger") { connection in
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+            var out: [LedgerEntry] = []
+            for try await (origin, seq, kind, recordedAt, requestID, entry) in rows.decode((String, Int64, String, String, String, ByteBuffer).self) {
+                var found = LedgerEntry(
+                    sequence: seq, kind: LedgerEntry.Kind(rawValue: kind) ?? .disclosure, recordedAt: recordedAt,
+                    requestID: requestID, encoded: Array(entry.readableBytesView))
+                found.origin = origin
+                out.append(found)
+            }
+            return out
+        }
+        return try filter.checked(entries)
     }
 
     public func entries(in range: Range<Int64>) async throws(LedgerError) -> [LedgerEntry] {

@@ -23,32 +23,27 @@ public final class PostgresLedgerStore: LedgerStore {
     private var connection: PostgresConnection?
     private var nextSequence: Int64 = 0
 
-    static let schema = [
-        """
-        CREATE TABLE IF NOT EXISTS ledger_entries (
-            origin TEXT NOT NULL, seq BIGINT NOT NULL, kind TEXT NOT NULL, recorded_at TEXT NOT NULL,
-            request_id TEXT NOT NULL, partner TEXT, purpose TEXT, caller TEXT, subject_key TEXT, decision TEXT,
-            entry BYTEA NOT NULL, leaf_hash BYTEA NOT NULL, PRIMARY KEY (origin, seq))
-        """,
-        "CREATE INDEX IF NOT EXISTS ledger_entries_partner ON ledger_entries(origin, partner, purpose)",
-        "CREATE INDEX IF NOT EXISTS ledger_entries_subject ON ledger_entries(origin, subject_key)",
-        "CREATE INDEX IF NOT EXISTS ledger_entries_request ON ledger_entries(origin, request_id)",
-        """
-        CREATE TABLE IF NOT EXISTS ledger_checkpoints (
-            origin TEXT NOT NULL, tree_size BIGINT NOT NULL, root BYTEA NOT NULL, note TEXT NOT NULL,
-            created_at TEXT NOT NULL, PRIMARY KEY (origin, tree_size))
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS ledger_cosignatures (
-            origin TEXT NOT NULL, tree_size BIGINT NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL,
-            created_at TEXT NOT NULL, PRIMARY KEY (origin, tree_size, witness))
-        """,
-        """
-        CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN RAISE EXCEPTION 'the ledger is append-only'; END $$
-        """,
-        """
-        DO $$ BEGIN
+    /// The tables, indexes and append-only triggers, created in one statement under a transaction-scoped advisory
+    /// lock: instances starting together are serialised, and the lock ends with the statement whatever happens to
+    /// the client (a lock held across round trips stalls every other instance when its holder does).
+    static let schema = """
+        DO $schema$ BEGIN
+          PERFORM pg_advisory_xact_lock(6962);
+          CREATE TABLE IF NOT EXISTS ledger_entries (
+              origin TEXT NOT NULL, seq BIGINT NOT NULL, kind TEXT NOT NULL, recorded_at TEXT NOT NULL,
+              request_id TEXT NOT NULL, partner TEXT, purpose TEXT, caller TEXT, subject_key TEXT, decision TEXT,
+              entry BYTEA NOT NULL, leaf_hash BYTEA NOT NULL, PRIMARY KEY (origin, seq));
+          CREATE INDEX IF NOT EXISTS ledger_entries_partner ON ledger_entries(origin, partner, purpose);
+          CREATE INDEX IF NOT EXISTS ledger_entries_subject ON ledger_entries(origin, subject_key);
+          CREATE INDEX IF NOT EXISTS ledger_entries_request ON ledger_entries(origin, request_id);
+          CREATE TABLE IF NOT EXISTS ledger_checkpoints (
+              origin TEXT NOT NULL, tree_size BIGINT NOT NULL, root BYTEA NOT NULL, note TEXT NOT NULL,
+              created_at TEXT NOT NULL, PRIMARY KEY (origin, tree_size));
+          CREATE TABLE IF NOT EXISTS ledger_cosignatures (
+              origin TEXT NOT NULL, tree_size BIGINT NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL,
+              created_at TEXT NOT NULL, PRIMARY KEY (origin, tree_size, witness));
+          CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $function$
+            BEGIN RAISE EXCEPTION 'the ledger is append-only'; END $function$;
           IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'ledger_entries_append_only') THEN
             CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON ledger_entries
               FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
@@ -61,21 +56,15 @@ public final class PostgresLedgerStore: LedgerStore {
             CREATE TRIGGER ledger_cosignatures_append_only BEFORE UPDATE OR DELETE ON ledger_cosignatures
               FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
           END IF;
-        END $$
-        """,
-    ]
+        END $schema$
+        """
 
     public init(location: Location, logger: Logger = Logger(label: "mingate.ledger.postgres")) throws(LedgerError) {
         self.location = location
         self.logger = logger
         let connection = try connect()
         do {
-            // Two instances creating the schema at once would race; an advisory lock serialises them.
-            _ = try connection.query("SELECT pg_advisory_lock(6962)", logger: logger).waitAtMost(Self.statementTimeout)
-            for statement in Self.schema {
-                _ = try connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).waitAtMost(Self.statementTimeout)
-            }
-            _ = try connection.query("SELECT pg_advisory_unlock(6962)", logger: logger).waitAtMost(Self.statementTimeout)
+            _ = try connection.query(PostgresQuery(unsafeSQL: Self.schema), logger: logger).waitAtMost(Self.statementTimeout)
         } catch {
             throw Self.failure(error, "cannot create the ledger schema")
         }
@@ -284,15 +273,17 @@ public final class PostgresLedgerStore: LedgerStore {
         }
     }
 
-    public func query(_ filter: LedgerFilter, after: Int64, limit: Int) throws(LedgerError) -> [LedgerEntry] {
+    public func query(_ filter: LedgerFilter, after: LedgerPosition, limit: Int) throws(LedgerError) -> [LedgerEntry] {
+        let (sql, bindings) = try Self.querySQL(filter, after: after, limit: limit)
         let entries = try withConnection("cannot query the ledger") { connection in
-            let (sql, bindings) = Self.querySQL(filter, origin: location.origin, after: after, limit: limit)
             let rows = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).waitAtMost(Self.statementTimeout)
             return try rows.map { row in
-                let (seq, kind, recordedAt, requestID, entry) = try row.decode((Int64, String, String, String, ByteBuffer).self)
-                return LedgerEntry(
+                let (origin, seq, kind, recordedAt, requestID, entry) = try row.decode((String, Int64, String, String, String, ByteBuffer).self)
+                var found = LedgerEntry(
                     sequence: seq, kind: LedgerEntry.Kind(rawValue: kind) ?? .disclosure, recordedAt: recordedAt,
                     requestID: requestID, encoded: Array(entry.readableBytesView))
+                found.origin = origin
+                return found
             }
         }
         return try filter.checked(entries)
@@ -352,11 +343,20 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     /// The SQL and bindings of a filtered query, shared by this store and `PostgresLedger`.
-    static func querySQL(_ filter: LedgerFilter, origin: String, after: Int64, limit: Int) -> (String, PostgresBindings) {
+    /// A search over every log in the database (or the filter's origin), ordered by origin then sequence: a
+    /// person's disclosures, consents and erasures are found whichever gateway instance recorded them.
+    static func querySQL(_ filter: LedgerFilter, after: LedgerPosition, limit: Int) throws(LedgerError) -> (String, PostgresBindings) {
+        guard !after.origin.isEmpty || after.sequence < 0 else {
+            throw LedgerError(.badPosition, "this store holds several logs: a position is ORIGIN#SEQ (the previous page's next_after), or give the origin")
+        }
         var bindings = PostgresBindings()
-        bindings.append(origin)
-        bindings.append(after)
-        var conditions = ["origin = $1", "seq > $2"]
+        bindings.append(after.origin)
+        bindings.append(after.sequence)
+        var conditions = ["(origin, seq) > ($1, $2)"]
+        if let origin = filter.origin {
+            bindings.append(origin)
+            conditions.append("origin = $\(bindings.count)")
+        }
         // The kind is one of the enum's own raw values, never text from outside.
         if !filter.includeOutcomes { conditions.append("kind = '\(filter.kind.rawValue)'") }
         for equality in filter.equalities {
@@ -372,8 +372,8 @@ public final class PostgresLedgerStore: LedgerStore {
             conditions.append("recorded_at < $\(bindings.count)")
         }
         bindings.append(Int64(limit))
-        let sql = "SELECT seq, kind, recorded_at, request_id, entry FROM ledger_entries WHERE "
-            + conditions.joined(separator: " AND ") + " ORDER BY seq LIMIT $\(bindings.count)"
+        let sql = "SELECT origin, seq, kind, recorded_at, request_id, entry FROM ledger_entries WHERE "
+            + conditions.joined(separator: " AND ") + " ORDER BY origin, seq LIMIT $\(bindings.count)"
         return (sql, bindings)
     }
 }

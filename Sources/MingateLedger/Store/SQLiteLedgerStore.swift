@@ -158,7 +158,8 @@ public final class SQLiteLedgerStore: LedgerStore {
         return out
     }
 
-    public func query(_ filter: LedgerFilter, after: Int64, limit: Int) throws(LedgerError) -> [LedgerEntry] {
+    public func query(_ filter: LedgerFilter, after: LedgerPosition, limit: Int) throws(LedgerError) -> [LedgerEntry] {
+        // One log: every position names its sequence.
         var conditions = ["seq > ?"]
         var values: [String] = []
         // The kind is one of the enum's own raw values, never text from outside.
@@ -178,7 +179,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         let query = try database.prepare(
             "SELECT seq, kind, recorded_at, request_id, entry FROM ledger_entries WHERE "
                 + conditions.joined(separator: " AND ") + " ORDER BY seq LIMIT ?")
-        query.bind(1, after)
+        query.bind(1, after.sequence)
         for (offset, value) in values.enumerated() { query.bind(Int32(offset + 2), value) }
         query.bind(Int32(values.count + 2), Int64(limit))
         var out: [LedgerEntry] = []

@@ -429,15 +429,16 @@ async function showRecords() {
   }
   recordsState.next = data.next_after;
   const body = clear($("records-table").querySelector("tbody"));
-  for (const record of data.records) {
+  for (const [index, record] of data.records.entries()) {
     if (record.kind !== "disclosure") continue;
+    const origin = (data.origins || [])[index] || null;
     const row = el("tr", { tabindex: "0", "data-seq": record.seq, class: record.decision === "refuse" ? "refused" : "" },
       el("td", {}, String(record.seq)), el("td", {}, record.time), el("td", {}, record.caller || "—"),
       el("td", {}, record.partner || "—"), el("td", {}, record.purpose || "—"),
       el("td", {}, record.decision === "forward" ? "forwarded" : "refused: " + record.reason),
       el("td", {}, String((record.disclosed || []).length)), el("td", {}, String((record.withheld || []).length)));
-    row.addEventListener("click", () => showRecord(record));
-    row.addEventListener("keydown", (e) => { if (e.key === "Enter") showRecord(record); });
+    row.addEventListener("click", () => showRecord(record, origin));
+    row.addEventListener("keydown", (e) => { if (e.key === "Enter") showRecord(record, origin); });
     body.append(row);
   }
   $("records-table").hidden = data.records.length === 0;
@@ -452,11 +453,12 @@ function definition(list, term, value) {
   list.append(el("dt", {}, term), el("dd", {}, value === null || value === undefined || value === "" ? "—" : String(value)));
 }
 
-async function showRecord(record) {
+async function showRecord(record, origin) {
   const detail = clear($("record-detail"));
   detail.hidden = false;
   detail.append(el("h3", {}, "Record " + record.seq + (record.decision === "forward" ? ": forwarded" : ": refused (" + record.reason + ")")));
   const facts = el("dl", { class: "facts" });
+  definition(facts, "log (origin)", origin);
   definition(facts, "time (UTC)", record.time);
   definition(facts, "request id", record.request_id);
   definition(facts, "caller", record.caller);
