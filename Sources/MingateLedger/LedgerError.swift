@@ -25,6 +25,9 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A store's index column disagrees with the canonical entry beside it: the index was edited, and a query
         /// through it cannot be trusted until `audit verify` has named the record.
         public static let indexTampered = Code(rawValue: "ledger_index_tampered")
+        /// Another writer (another gateway process or instance) holds this log: two writers would extend one tree
+        /// from different states.
+        public static let originHeld = Code(rawValue: "ledger_origin_held")
         /// A search position (`after`) that names no place in the store: a bare sequence number in a store of
         /// several logs.
         public static let badPosition = Code(rawValue: "bad_position")

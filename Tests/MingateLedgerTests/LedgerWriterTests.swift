@@ -38,6 +38,34 @@ import Testing
     }
 
     @Test(arguments: LedgerBackend.available)
+    func aSecondWriterOnTheSameLogWaitsUntilTheFirstHasEnded(_ backend: LedgerBackend) async throws {
+        let url = backend.freshURL()
+        let first = LedgerWriter(store: try LedgerURL(url).open())
+        let firstRun = Task { try await first.run() }
+        #expect(try await first.append(Self.disclosure(0)).sequence == 0)
+
+        // A second gateway on the same ledger (SQLite file, PostgreSQL origin) appends nothing and says why.
+        let second = LedgerWriter(store: try LedgerURL(url).open())
+        let secondRun = Task { try await second.run() }
+        await #expect(throws: LedgerError.self) { try await second.append(Self.disclosure(1)) }
+        #expect(!second.isHealthy)
+        #expect(second.status.lastFailure?.contains("another") == true, "\(second.status.lastFailure ?? "")")
+        #expect(try await first.append(Self.disclosure(2)).sequence == 1, "the first writes on")
+
+        // Once the first has ended, the second holds the log at its next try and continues it.
+        await first.close()
+        try await firstRun.value
+        var sequence: Int64?
+        for _ in 0..<50 where sequence == nil {
+            sequence = try? await second.append(Self.disclosure(3)).sequence
+            if sequence == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(sequence == 2, "\(second.status.lastFailure ?? "")")
+        await second.close()
+        try await secondRun.value
+    }
+
+    @Test(arguments: LedgerBackend.available)
     func sequenceContinuesAfterReopen(_ backend: LedgerBackend) async throws {
         let url = backend.freshURL()
         let first = LedgerWriter(store: try LedgerURL(url).open())

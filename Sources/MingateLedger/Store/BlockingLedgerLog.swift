@@ -82,6 +82,14 @@ public final class BlockingLedgerLog: LedgerLog {
         try await write { store throws(LedgerError) in try store.appendCheckpoint(checkpoint, note: note, at: time) }
     }
 
+    public func holdLog() async throws(LedgerError) {
+        try await write { store throws(LedgerError) in try store.holdLog() }
+    }
+
+    public func releaseLog() async {
+        try? await write { store throws(LedgerError) in store.releaseLog() }
+    }
+
     public func probe() async throws(LedgerError) {
         try await write { store throws(LedgerError) in try store.probe() }
     }

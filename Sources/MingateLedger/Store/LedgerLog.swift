@@ -19,6 +19,9 @@ public protocol LedgerLog: Sendable {
     func append(_ drafts: [LedgerDraft], at time: Date) async throws(LedgerError) -> [LedgerEntry]
     func leafHashes(in range: Range<Int64>) async throws(LedgerError) -> [MerkleTree.Hash]
     func appendCheckpoint(_ checkpoint: Checkpoint, note: String, at time: Date) async throws(LedgerError)
+    /// Holds the log for this writer alone (`LedgerStore.holdLog`); called again, checks the hold is still there.
+    func holdLog() async throws(LedgerError)
+    func releaseLog() async
     /// Checks the store would take a write, writing nothing.
     func probe() async throws(LedgerError)
     /// Housekeeping when idle (SQLite: fold the WAL into the database file).

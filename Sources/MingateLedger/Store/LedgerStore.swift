@@ -21,6 +21,10 @@ public protocol LedgerStore: AnyObject {
     func checkpoints(from minimumSize: Int, limit: Int) throws(LedgerError) -> [(size: Int, note: String)]
     /// The largest stored checkpoint and when it was stored.
     func latestCheckpoint() throws(LedgerError) -> StoredCheckpoint?
+    /// Holds the log for this writer alone until `releaseLog()` or the process ends (a crash frees it at once);
+    /// throws `originHeld` when another writer holds it. Called again, checks the hold is still there.
+    func holdLog() throws(LedgerError)
+    func releaseLog()
     /// Keeps a witness's cosignature line of the checkpoint of `size` (one per witness and size).
     func appendCosignature(size: Int, witness: String, line: String, at time: Date) throws(LedgerError)
     /// Every kept cosignature, by checkpoint size.

@@ -30,6 +30,55 @@ public final class PostgresLedger: LedgerLog, Service {
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
+    /// The connection of its own that holds the log's advisory lock (not a pooled one: the pool may close it).
+    private let holder = NIOLockedValueBox<PostgresConnection?>(nil)
+
+    public func holdLog() async throws(LedgerError) {
+        let (origin, logger, location) = (location.origin, self.logger, self.location)
+        if let held = holder.withLockedValue({ $0 }) {
+            // Still held while the session lives: a lost connection loses the lock with it.
+            do {
+                try await Deadline.run(.seconds(3)) { () throws(LedgerError) in
+                    do { _ = try await held.query("SELECT 1", logger: logger) } catch { throw PostgresLedgerStore.failure(error, "the ledger's hold was lost", code: .storeUnavailable) }
+                }
+                return
+            } catch {
+                holder.withLockedValue { $0 = nil }
+                try? await held.close()
+                throw error
+            }
+        }
+        let connection: PostgresConnection
+        do {
+            var configuration = PostgresConnection.Configuration(
+                host: location.host, port: location.port, username: location.username, password: location.password,
+                database: location.database, tls: .disable)
+            configuration.options.connectTimeout = .seconds(3)
+            connection = try await PostgresConnection.connect(configuration: configuration, id: 7001, logger: logger)
+        } catch {
+            throw PostgresLedgerStore.failure(error, "cannot reach PostgreSQL to hold the ledger", code: .storeUnavailable)
+        }
+        do {
+            var held = false
+            for try await value in try await connection.query(PostgresLedgerStore.holdSQL(origin: origin), logger: logger).decode(Bool.self) {
+                held = value
+            }
+            guard held else { throw PostgresLedgerStore.heldElsewhere(origin) }
+            holder.withLockedValue { $0 = connection }
+        } catch {
+            try? await connection.close()
+            throw PostgresLedgerStore.failure(error, "cannot hold the ledger", code: .storeUnavailable)
+        }
+    }
+
+    public func releaseLog() async {
+        guard let held = holder.withLockedValue({ value -> PostgresConnection? in
+            defer { value = nil }
+            return value
+        }) else { return }
+        try? await held.close()
+    }
+
     /// Runs the connection pool until graceful shutdown (the writer, which uses it, shuts down before it).
     public func run() async throws {
         await cancelWhenGracefulShutdown { await self.client.run() }

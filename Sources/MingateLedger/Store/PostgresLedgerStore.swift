@@ -106,6 +106,7 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     static func failure(_ error: any Error, _ message: String, code: LedgerError.Code = .storeFailed) -> LedgerError {
+        if let error = error as? LedgerError { return error }
         if let psql = error as? PSQLError, let server = psql.serverInfo?[.message] {
             return LedgerError(code, "\(message): \(server)")
         }
@@ -130,6 +131,35 @@ public final class PostgresLedgerStore: LedgerStore {
             }
             throw Self.failure(error, what)
         }
+    }
+
+    /// The connection that holds the log's advisory lock, if one does: a reconnect loses the hold.
+    private var holding: ObjectIdentifier?
+
+    public func holdLog() throws(LedgerError) {
+        try withConnection("cannot hold the ledger") { connection in
+            if holding == ObjectIdentifier(connection) { return }
+            let rows = try connection.query(Self.holdSQL(origin: location.origin), logger: logger).waitAtMost(Self.statementTimeout)
+            guard try rows.first?.decode(Bool.self) == true else { throw Self.heldElsewhere(location.origin) }
+            holding = ObjectIdentifier(connection)
+            // Whoever held it before may have appended since this store last read its size.
+            try loadNextSequence(connection)
+        }
+    }
+
+    public func releaseLog() {
+        guard holding != nil, let connection, !connection.isClosed else { return }
+        _ = try? connection.query(Self.releaseSQL(origin: location.origin), logger: logger).waitAtMost(Self.statementTimeout)
+        holding = nil
+    }
+
+    /// A session lock on the origin, which PostgreSQL drops when the session ends (a crashed gateway's at once).
+    static func holdSQL(origin: String) -> PostgresQuery { "SELECT pg_try_advisory_lock(7001, hashtext(\(origin)))" }
+    static func releaseSQL(origin: String) -> PostgresQuery { "SELECT pg_advisory_unlock(7001, hashtext(\(origin)))" }
+    static func heldElsewhere(_ origin: String) -> LedgerError {
+        LedgerError(
+            .originHeld,
+            "another gateway instance writes origin \(origin): two writers would fork the log; give each instance its own origin (this one waits)")
     }
 
     public func append(_ drafts: [LedgerDraft], at time: Date) throws(LedgerError) -> [LedgerEntry] {

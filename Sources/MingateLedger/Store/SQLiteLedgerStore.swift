@@ -54,7 +54,13 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     /// `durable: false` (`sqlite:PATH?sync=off`) skips the fsync: for measuring what durability costs, never
     /// for a real ledger.
+    /// The writer's hold on the log: an exclusive `flock` on `PATH.writer`, which the kernel drops when the process
+    /// ends, however it ends.
+    private var writerLock: Int32 = -1
+    private let path: String
+
     public init(path: String, durable: Bool = true) throws(LedgerError) {
+        self.path = path
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         database = try SQLiteDatabase(path: path)
@@ -121,6 +127,28 @@ public final class SQLiteLedgerStore: LedgerStore {
         insert.bind(4, LedgerEncoding.timestamp(time))
         _ = try insert.step()
     }
+
+    public func holdLog() throws(LedgerError) {
+        guard writerLock < 0 else { return }
+        let descriptor = open(path + ".writer", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw LedgerError(.storeUnavailable, "cannot open \(path).writer to hold the ledger (errno \(errno))") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw LedgerError(
+                .originHeld, "another process writes \(path) (it holds \(path).writer): one gateway per SQLite ledger; this one waits")
+        }
+        writerLock = descriptor
+        // Whoever held it before may have appended since this store was opened.
+        nextSequence = try size()
+    }
+
+    public func releaseLog() {
+        guard writerLock >= 0 else { return }
+        close(writerLock)
+        writerLock = -1
+    }
+
+    deinit { releaseLog() }
 
     public func appendCosignature(size: Int, witness: String, line: String, at time: Date) throws(LedgerError) {
         let insert = try database.prepare(

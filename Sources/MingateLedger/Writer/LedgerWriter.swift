@@ -250,6 +250,7 @@ public final class LedgerWriter: Service, Sendable {
         var stopDeadline: ContinuousClock.Instant?
         var committedSinceMaintenance = false
         var lastMaintenance = ContinuousClock.now
+        var lastHoldCheck = ContinuousClock.now
 
         while true {
             if !opened && refusal == nil {
@@ -293,6 +294,17 @@ public final class LedgerWriter: Service, Sendable {
                 committedSinceMaintenance = false
                 lastMaintenance = .now
             }
+            if opened, ContinuousClock.now - lastHoldCheck >= .seconds(1) {
+                lastHoldCheck = .now
+                do throws(LedgerError) {
+                    try await io.run { log throws(LedgerError) in try await log.holdLog() }
+                } catch {
+                    // The hold is gone (the store's session ended): stop appending until it is held again.
+                    logger.error("ledger hold lost; reopening", metadata: ["ledger.error": "\(error.message)"])
+                    markUnhealthy(error)
+                    opened = false
+                }
+            }
             if opened {
                 await signCheckpointIfDue(io, tree, &lastCheckpointTime, force: stopping && batch.isEmpty)
             }
@@ -318,6 +330,7 @@ public final class LedgerWriter: Service, Sendable {
             }
             if batch.isEmpty { await waitForWork() }
         }
+        await log.releaseLog()
         let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             state.stopped = true
             defer { state.waitingForStop = [] }
@@ -337,7 +350,12 @@ public final class LedgerWriter: Service, Sendable {
 
     private func open(_ io: TimedLog, _ tree: inout CompactRange) async -> Opening {
         do throws(LedgerError) {
-            let (hashes, lastCheckpoint) = try await io.quick { log throws(LedgerError) in try await log.load() }
+            // One writer per log: a second gateway on the same ledger (or origin) waits, unhealthy, until it is free.
+            // Held before loading, so what is loaded is what the last holder left.
+            try await io.run { log throws(LedgerError) in try await log.holdLog() }
+            // The commit's deadline, not the probe's: a store that is slow but alive at start (a loaded machine, a large
+            // log to read) must not fail the first requests; one that is down fails fast on its own.
+            let (hashes, lastCheckpoint) = try await io.run { log throws(LedgerError) in try await log.load() }
             if let checkpointing, let stored = lastCheckpoint,
                 let origin = (try? SignedNote(parsing: stored.note))?.text.split(separator: "\n").first, origin != checkpointing.origin
             {
@@ -369,10 +387,15 @@ public final class LedgerWriter: Service, Sendable {
             }
             return .opened
         } catch {
+            if error.code == .originHeld, holdLines.withLockedValue({ $0.shouldLog(every: .seconds(60)) }) {
+                logger.error("ledger held by another writer; this gateway answers 503 until it is free", metadata: ["ledger.error": "\(error.message)"])
+            }
             markUnhealthy(error)
             return .unavailable
         }
     }
+
+    private let holdLines = NIOLockedValueBox(FailureLines())
 
     private func commit(_ batch: [Pending], _ io: TimedLog, _ tree: inout CompactRange, _ failureLines: inout FailureLines) async {
         let drafts = batch.map(\.draft)
@@ -472,9 +495,9 @@ public final class LedgerWriter: Service, Sendable {
 
     /// At most one failure line a second, so a store outage does not flood the log.
     struct FailureLines {
-        var last = ContinuousClock.now - .seconds(10)
-        mutating func shouldLog() -> Bool {
-            guard ContinuousClock.now - last >= .seconds(1) else { return false }
+        var last = ContinuousClock.now - .seconds(3600)
+        mutating func shouldLog(every interval: Duration = .seconds(1)) -> Bool {
+            guard ContinuousClock.now - last >= interval else { return false }
             last = .now
             return true
         }
@@ -490,8 +513,7 @@ final class ConfinedStore: @unchecked Sendable {
 
 /// The writer's log with a deadline on every call: a store that hangs (a stuck `fsync`, an unanswered PostgreSQL)
 /// fails the waiting requests with `storeUnavailable` instead of holding them.
-/// Loading and probing get a shorter deadline: they run while the store is thought to be down, with requests
-/// waiting behind them.
+/// Probes get a shorter deadline: they run while the store is thought to be down, with requests waiting behind them.
 struct TimedLog: Sendable {
     let log: any LedgerLog
     let timeout: Duration
