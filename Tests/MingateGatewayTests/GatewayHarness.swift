@@ -4,6 +4,7 @@ import Logging
 import MingateGateway
 import MingateLedger
 import MingatePolicy
+import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
 
@@ -138,6 +139,7 @@ struct GatewayHarness {
     /// Starts everything, runs `body`, shuts down (the ledger flushes) before returning.
     static func with(
         partnerDelay: Duration = .zero,
+        logs: LogCapture? = nil,
         configure: (inout GatewayConfiguration) -> Void = { _ in },
         _ body: (GatewayHarness) async throws -> Void
     ) async throws {
@@ -193,8 +195,8 @@ struct GatewayHarness {
             configuration.adminToken = adminToken
             configure(&configuration)
 
-            var logger = Logger(label: "mingate.test")
-            logger.logLevel = .warning
+            var logger = logs.map { capture in Logger(label: "mingate.test") { _ in LogCapture.Handler(capture: capture) } } ?? Logger(label: "mingate.test")
+            logger.logLevel = logs == nil ? .warning : .debug
             let (gatewayPorts, gatewayContinuation) = AsyncStream<Int>.makeStream()
             let gateway = try Gateway.build(configuration, logger: logger) { gatewayContinuation.yield($0) }
             let serviceGroup = ServiceGroup(
@@ -298,6 +300,32 @@ struct GatewayHarness {
         try ledgerEntries().compactMap { entry in
             guard entry.kind == .disclosure, case .object(let object)? = entry.document else { return nil }
             return object
+        }
+    }
+}
+
+/// Every line the gateway logs, with its metadata, kept for a test to read.
+final class LogCapture: Sendable {
+    private let storage = NIOLockedValueBox<[String]>([])
+    var lines: [String] { storage.withLockedValue { $0 } }
+    func append(_ line: String) { storage.withLockedValue { $0.append(line) } }
+
+    /// A handler per logger, as swift-log expects (metadata is each logger's own), all writing here.
+    struct Handler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(
+            level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+            function: String, line: UInt
+        ) {
+            capture.append("\(level) \(message) \(self.metadata.merging(metadata ?? [:]) { $1 })")
         }
     }
 }
