@@ -37,6 +37,16 @@ import Testing
                     headers: [("Content-Type", "multipart/form-data; boundary=\(ConsentTests.boundary)")], body: ConsentTests.body,
                     subject: subject)
                 #expect(verify.status == 200, "\(String(decoding: verify.body, as: UTF8.self))")
+                // A consent's history is read in time order across the logs: granted again through B, then withdrawn
+                // through A (whose log sorts first), it is withdrawn.
+                try await b.consent("granted", partner: "verihubs", purpose: "identity-verification", subject: subject)
+                try await Task.sleep(for: .milliseconds(5))
+                try await a.consent("withdrawn", partner: "verihubs", purpose: "identity-verification", subject: subject)
+                let withdrawn = try await b.send(
+                    "POST", ConsentTests.verify, token: GatewayHarness.accountToken,
+                    headers: [("Content-Type", "multipart/form-data; boundary=\(ConsentTests.boundary)")], body: ConsentTests.body,
+                    subject: subject)
+                #expect(withdrawn.errorCode == "consent_required", "the withdrawal through A holds at B")
                 #expect(try await a.postJSON("/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder, subject: subject).status == 200)
                 #expect(try await b.postJSON(
                     "/p/biteship/delivery/v1/orders", #"{"destination_contact_name":"Siti"}"#, token: GatewayHarness.fulfilmentToken,
@@ -74,7 +84,8 @@ import Testing
                     body: Array(#"{"subject":"\#(subject)","format":"json","language":"en"}"#.utf8))
                 let recipients = report.json?["recipients"]?.arrayValue?.compactMap { $0["partner"]?.stringValue } ?? []
                 #expect(Set(recipients) == ["verihubs", "midtrans", "biteship"], "\(String(decoding: report.body, as: UTF8.self).prefix(400))")
-                #expect(report.json?["consents"]?.arrayValue?.count == 1, "the consent recorded by A")
+                let consents = report.json?["consents"]?.arrayValue?.compactMap { $0["state"]?.stringValue }
+                #expect(consents == ["granted", "granted", "withdrawn"], "the consent history of both instances, in time order")
             }
         }
     }

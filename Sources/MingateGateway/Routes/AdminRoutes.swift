@@ -152,6 +152,9 @@ struct AdminRoutes: Sendable {
         guard pending.state == .noticePending else {
             throw Refusal(.badRequest, "the erasure at \(partner) is \(pending.state.rawValue), not notice_pending")
         }
+        guard let sent = LedgerEncoding.date(at), let requested = LedgerEncoding.date(pending.at), sent >= requested else {
+            throw Refusal(.badRequest, "at is before the erasure was requested (\(pending.at)): a notice is sent after it")
+        }
         let status = ErasureStatus(
             erasureID: erasureID, subjectKey: subjectKey, partner: partner, channel: pending.channel, state: .noticeSent,
             at: at, detail: "by \(by); via \(via)")

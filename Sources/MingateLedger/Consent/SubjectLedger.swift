@@ -22,14 +22,18 @@ public struct SubjectLedger: Sendable {
         _ = try await writer.appendWaiting(.erasure(status))
     }
 
-    /// Every consent event of a subject, oldest first.
+    /// Every consent event of a subject, oldest first (by when each took effect, across every log in the store).
     public func history(subjectKey: String) async throws(LedgerError) -> [ConsentEvent] {
-        try SubjectLedger.read(try await log.query(SubjectLedger.filter(.consent, subjectKey), after: .start, limit: SubjectLedger.limit), ConsentEvent.init(entry:))
+        SubjectLedger.inTimeOrder(
+            try SubjectLedger.read(try await log.query(SubjectLedger.filter(.consent, subjectKey), after: .start, limit: SubjectLedger.limit), ConsentEvent.init(entry:)),
+            at: \.at)
     }
 
     /// Every erasure status of a subject, oldest first.
     public func erasures(subjectKey: String) async throws(LedgerError) -> [ErasureStatus] {
-        try SubjectLedger.read(try await log.query(SubjectLedger.filter(.erasure, subjectKey), after: .start, limit: SubjectLedger.limit), ErasureStatus.init(entry:))
+        SubjectLedger.inTimeOrder(
+            try SubjectLedger.read(try await log.query(SubjectLedger.filter(.erasure, subjectKey), after: .start, limit: SubjectLedger.limit), ErasureStatus.init(entry:)),
+            at: \.at)
     }
 
     /// The current status per (erasure, partner).
@@ -56,6 +60,16 @@ public struct SubjectLedger: Sendable {
 
     static let limit = 1_000_000
 
+    /// Events as they happened: a search returns them by log, then sequence, and in a store of several logs a
+    /// withdrawal recorded by one instance can come before the grant another recorded earlier. Ordered by their
+    /// time (stable, so events of one log keep their order within a millisecond), and an event found twice (an
+    /// earlier version's rows, imported into each instance's log) counted once.
+    static func inTimeOrder<T: Equatable>(_ events: [T], at time: (T) -> String) -> [T] {
+        var unique: [T] = []
+        for event in events where !unique.contains(event) { unique.append(event) }
+        return unique.enumerated().sorted { (time($0.element), $0.offset) < (time($1.element), $1.offset) }.map(\.element)
+    }
+
     /// The entries read as `T`; an entry of the kind that does not read as one fails the read (it was not written
     /// by a gateway: `audit verify` names it).
     static func read<T>(_ entries: [LedgerEntry], _ decode: (LedgerEntry) -> T?) throws(LedgerError) -> [T] {
@@ -73,12 +87,16 @@ public struct SubjectLedger: Sendable {
 extension LedgerStore {
     /// A subject's consent events from the log, oldest first (the tools' synchronous read).
     public func consentHistory(subjectKey: String) throws(LedgerError) -> [ConsentEvent] {
-        try SubjectLedger.read(try query(SubjectLedger.filter(.consent, subjectKey), after: .start, limit: SubjectLedger.limit), ConsentEvent.init(entry:))
+        SubjectLedger.inTimeOrder(
+            try SubjectLedger.read(try query(SubjectLedger.filter(.consent, subjectKey), after: .start, limit: SubjectLedger.limit), ConsentEvent.init(entry:)),
+            at: \.at)
     }
 
     /// The current erasure status per (erasure, partner) of a subject, from the log.
     public func currentErasures(subjectKey: String) throws(LedgerError) -> [ErasureStatus] {
         ErasureStatus.current(
-            try SubjectLedger.read(try query(SubjectLedger.filter(.erasure, subjectKey), after: .start, limit: SubjectLedger.limit), ErasureStatus.init(entry:)))
+            SubjectLedger.inTimeOrder(
+                try SubjectLedger.read(try query(SubjectLedger.filter(.erasure, subjectKey), after: .start, limit: SubjectLedger.limit), ErasureStatus.init(entry:)),
+                at: \.at))
     }
 }
