@@ -31,7 +31,7 @@ import Testing
         "midtrans", "payment", "checkout-service", "forward", "refuse", "allowed", "consent_required", "disclosure", "inbound",
         "consent", "erasure", "outcome", "-1", "0", "1", "3", "1000", "1001", "-2", "9223372036854775807", "9223372036854775808",
         "-9223372036854775808", "abc", "1e3", "0x10", "", "%", "%2", "%zz", "%00", "%E2%80%AE", "2026-11-25T00:00:00Z",
-        "2026-13-01T00:00:00Z", "2026-11-25", "gw-1#5", "#5", "gw#", "gw#-2", String(repeating: "a", count: 64),
+        "2026-13-01T00:00:00Z", "2026-11-25", "gw-1#5", "#5", "gw#", "gw#-2", "+5", "gw#+5", " 5", String(repeating: "a", count: 64),
         String(repeating: "A", count: 64), String(repeating: "z", count: 5000), "%F0%9F%98%80",
     ] + personal
 
@@ -72,6 +72,12 @@ import Testing
                         #expect(records.allSatisfy { $0[name]?.stringValue == value }, "\(path): a record outside \(name)=\(value)")
                     }
                 }
+            }
+            for after in ["+5", "gw#+5", "#5", "5#", " 5", "-2"] {
+                let answer = try await harness.send(
+                    "GET", "/audit/records?after=" + (after.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
+                    token: GatewayHarness.auditorToken)
+                #expect(answer.errorCode == "bad_request", "after=\(after) answered \(answer.status)")
             }
             #expect(statuses[200, default: 0] > 20 && statuses[400, default: 0] > 50, "the generator reaches both answers: \(statuses)")
             #expect(try await harness.send("GET", "/healthz", token: nil).status == 200, "the gateway is still up")

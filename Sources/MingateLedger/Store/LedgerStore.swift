@@ -98,7 +98,8 @@ public struct LedgerPosition: Sendable, Equatable {
     /// Reads `text`: `SEQ` (in the log of `origin`, or the store's one log) or `ORIGIN#SEQ`; nil when it is neither.
     public init?(text: String, origin: String? = nil) {
         let (name, number) = text.lastIndex(of: "#").map { (String(text[..<$0]), text[text.index(after: $0)...]) } ?? (origin ?? "", Substring(text))
-        guard let sequence = Int64(number), sequence >= -1, number.allSatisfy(\.isASCII), !(name.isEmpty && text.contains("#")) else { return nil }
+        let decimal = number == "-1" || (!number.isEmpty && number.allSatisfy { ("0"..."9").contains($0) })
+        guard decimal, let sequence = Int64(number), !(name.isEmpty && text.contains("#")) else { return nil }
         self.init(origin: name, sequence: sequence)
     }
 }
