@@ -37,9 +37,13 @@ public final class PostgresLedger: LedgerLog, Service {
         let (origin, logger, location) = (location.origin, self.logger, self.location)
         if let held = holder.withLockedValue({ $0 }) {
             // Still held while the session lives: a lost connection loses the lock with it.
-            do {
+            do throws(LedgerError) {
                 try await Deadline.run(.seconds(3)) { () throws(LedgerError) in
-                    do { _ = try await held.query("SELECT 1", logger: logger) } catch { throw PostgresLedgerStore.failure(error, "the ledger's hold was lost", code: .storeUnavailable) }
+                    do {
+                        _ = try await held.query("SELECT 1", logger: logger).get()
+                    } catch {
+                        throw PostgresLedgerStore.failure(error, "the ledger's hold was lost", code: .storeUnavailable)
+                    }
                 }
                 return
             } catch {
@@ -140,8 +144,8 @@ public final class PostgresLedger: LedgerLog, Service {
 
     public func load() async throws(LedgerError) -> (leaves: [MerkleTree.Hash], lastCheckpoint: StoredCheckpoint?) {
         let logger = self.logger
-        try await leased("cannot create the ledger schema", code: .storeUnavailable) { connection in
-                try await connection.query(PostgresQuery(unsafeSQL: PostgresLedgerStore.schema), logger: logger)
+        try await leased("cannot create the ledger schema", code: .storeUnavailable) { connection -> Void in
+            try await connection.query(PostgresQuery(unsafeSQL: PostgresLedgerStore.schema), logger: logger)
         }
         let leaves = try await leafHashes(in: 0..<Int64.max)
         nextSequence.withLockedValue { $0 = Int64(leaves.count) }
