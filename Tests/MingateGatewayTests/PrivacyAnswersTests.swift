@@ -155,6 +155,37 @@ import Testing
         }
     }
 
+    @Test func aCheckpointKeyOfAnotherOriginDoesNotStart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mingate-origin-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("ledger.sqlite").path
+        // A ledger whose checkpoints gw-1's key signed.
+        let first = NoteSigner.generate(name: "test.mingate/gw-1")
+        var disclosure = Disclosure(requestID: "r", method: "GET", policyVersion: "v")
+        disclosure.reason = "test"
+        let writer = LedgerWriter(store: try SQLiteLedgerStore(path: path), checkpointing: .init(signer: first, origin: first.name, interval: 0))
+        try await writer.running { [disclosure] in _ = try await $0.append(disclosure) }
+
+        var configuration = GatewayConfiguration()
+        configuration.partnersDirectory = GatewayHarness.repoRoot + "/partners"
+        configuration.policiesDirectory = GatewayHarness.repoRoot + "/policies"
+        configuration.ledger = "sqlite:" + path
+        configuration.environment = GatewayHarness.environment
+        let keyFile = directory.appendingPathComponent("gw-2.key").path
+        try NoteSigner.generate(name: "test.mingate/gw-2").privateKeyText.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        configuration.checkpointKeyFile = keyFile
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        do {
+            _ = try Gateway.build(configuration, logger: logger)
+            Issue.record("a gateway started with a checkpoint key of another origin")
+        } catch {
+            #expect("\(error)".contains("this log's checkpoints are for test.mingate/gw-1"), "\(error)")
+        }
+        #expect(try SQLiteLedgerStore(path: path).size() == 1, "nothing was written")
+    }
+
     @Test func keysAreCheckedAtStart() async throws {
         var logger = Logger(label: "test")
         logger.logLevel = .critical

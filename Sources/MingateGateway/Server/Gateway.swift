@@ -50,10 +50,18 @@ public struct Gateway: Sendable {
         var storeServices: [any Service] = []
         // The ledger key must be the one the ledger was first written with (`LedgerKeyGuard`).
         var keyGuard: LedgerKeyGuard?
+        let checkpointing = try checkpointing(configuration, logger: logger)
         switch url {
         case .sqlite(let path, let durable):
-            // A file that cannot be opened or created is a configuration error: say so now.
-            do { _ = try url.open() } catch { throw GatewayError(.ledger, error.description) }
+            // A file that cannot be opened or created, or whose checkpoints another key's origin signed, is a
+            // configuration error: say so now. (A PostgreSQL log may be down at start: its writer refuses to append
+            // instead, and says so in /readyz.)
+            do throws(LedgerError) {
+                let latest = try url.open().latestCheckpoint()
+                if let checkpointing, let mismatch = latest?.originMismatch(signing: checkpointing.origin) { throw mismatch }
+            } catch {
+                throw GatewayError(.ledger, error.description)
+            }
             try LedgerKeyGuard.check({ () throws(LedgerError) in try url.openConsents() }, fingerprint: loaded.ledgerKeyFingerprint)
             log = BlockingLedgerLog(opening: { () throws(LedgerError) in try url.open() }, readers: { try url.open() })
             consents = BlockingConsentLog { try SQLiteConsentStore(path: path, durable: durable) }
@@ -67,7 +75,6 @@ public struct Gateway: Sendable {
             keyGuard = guarding
             storeServices += [postgres, guarding]
         }
-        let checkpointing = try checkpointing(configuration, logger: logger)
         let enforcer = loaded.enforcer
         let ledger = LedgerWriter(
             log: log, checkpointing: checkpointing, commitTimeout: configuration.ledgerCommitTimeout, logger: logger,

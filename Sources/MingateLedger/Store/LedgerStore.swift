@@ -56,6 +56,16 @@ public struct StoredCheckpoint: Sendable, Equatable {
         self.note = note
         self.createdAt = createdAt
     }
+
+    /// The log it names (the note's first line); nil when the note does not parse.
+    public var origin: String? { (try? SignedNote(parsing: note))?.text.split(separator: "\n").first.map(String.init) }
+
+    /// Why a gateway signing as `origin` must not write this log, or nil when it may.
+    public func originMismatch(signing origin: String) -> LedgerError? {
+        guard let mine = self.origin, mine != origin else { return nil }
+        return LedgerError(
+            .originMismatch, "the checkpoint key signs origin \(origin), but this log's checkpoints are for \(mine): use that log's key, or another ledger")
+    }
 }
 
 /// A witness's cosignature of one checkpoint, as kept beside it (`ledger_cosignatures`).

@@ -25,9 +25,13 @@ public final class PostgresLedgerStore: LedgerStore {
 
     /// The tables, indexes and append-only triggers, created in one statement under a transaction-scoped advisory
     /// lock: instances starting together are serialised, and the lock ends with the statement whatever happens to
-    /// the client (a lock held across round trips stalls every other instance when its holder does).
+    /// the client (a lock held across round trips stalls every other instance when its holder does). A schema that
+    /// is complete (its last object, the cosignatures' trigger, exists: the statement is all or nothing) takes no
+    /// lock at all: `CREATE INDEX IF NOT EXISTS` would wait for every append in flight. A later schema change moves
+    /// that sentinel to its own last object.
     static let schema = """
         DO $schema$ BEGIN
+          IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'ledger_cosignatures_append_only') THEN RETURN; END IF;
           PERFORM pg_advisory_xact_lock(6962);
           CREATE TABLE IF NOT EXISTS ledger_entries (
               origin TEXT NOT NULL, seq BIGINT NOT NULL, kind TEXT NOT NULL, recorded_at TEXT NOT NULL,

@@ -356,12 +356,7 @@ public final class LedgerWriter: Service, Sendable {
             // The commit's deadline, not the probe's: a store that is slow but alive at start (a loaded machine, a large
             // log to read) must not fail the first requests; one that is down fails fast on its own.
             let (hashes, lastCheckpoint) = try await io.run { log throws(LedgerError) in try await log.load() }
-            if let checkpointing, let stored = lastCheckpoint,
-                let origin = (try? SignedNote(parsing: stored.note))?.text.split(separator: "\n").first, origin != checkpointing.origin
-            {
-                let error = LedgerError(
-                    .originMismatch,
-                    "the checkpoint key signs origin \(checkpointing.origin), but this log's checkpoints are for \(origin): use that log's key, or another ledger")
+            if let checkpointing, let error = lastCheckpoint?.originMismatch(signing: checkpointing.origin) {
                 logger.critical("ledger refused until restarted with the log's key", metadata: ["ledger.error": "\(error.message)"])
                 markUnhealthy(error)
                 return .refused(error)
