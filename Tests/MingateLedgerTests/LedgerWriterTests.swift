@@ -50,6 +50,8 @@ import Testing
         await #expect(throws: LedgerError.self) { try await second.append(Self.disclosure(1)) }
         #expect(!second.isHealthy)
         #expect(second.status.lastFailure?.contains("another") == true, "\(second.status.lastFailure ?? "")")
+        #expect(second.unavailableBecause == .originHeld)
+        #expect(first.unavailableBecause == nil)
         #expect(try await first.append(Self.disclosure(2)).sequence == 1, "the first writes on")
 
         // Once the first has ended, the second holds the log at its next try and continues it.

@@ -8,7 +8,7 @@ import NIOCore
 ///
 /// - `GET /healthz`: the process answers.
 /// - `GET /readyz`: 200 when the ledger can be written (and, on PostgreSQL, its key has been checked), else 503
-///   `ledger_unavailable`.
+///   `ledger_unavailable`, with the reason's code (`store_unavailable`, `ledger_origin_held`…).
 /// - `GET /metrics`: Prometheus text format (here, or on `metrics.listen` when that is configured).
 /// - `GET /openapi.yaml`: the OpenAPI 3.1 document of `/audit`, `/admin` and these routes.
 struct OperatorRoutes: Sendable {
@@ -21,7 +21,10 @@ struct OperatorRoutes: Sendable {
     func add(to router: Router<GatewayRequestContext>, metrics withMetrics: Bool) {
         router.get("healthz") { _, _ in Response.text("ok\n") }
         router.get("readyz") { _, _ -> Response in
-            guard ledger.isHealthy else { throw Refusal(.ledgerUnavailable, "the ledger cannot be written now") }
+            if let reason = ledger.unavailableBecause {
+                // The code only: another writer holding the log, or a key for another origin, is the operator's to fix.
+                throw Refusal(.ledgerUnavailable, "the ledger cannot be written now (\(reason.rawValue))")
+            }
             if let keyGuard, !keyGuard.isVerified {
                 throw Refusal(.ledgerUnavailable, "the ledger key has not been checked against the ledger yet")
             }

@@ -33,6 +33,8 @@ public final class LedgerWriter: Service, Sendable {
         /// False until the log is loaded, and after any failed call until a probe or a commit succeeds.
         var healthy = false
         var lastFailure: String? = "the ledger is not loaded yet"
+        /// The code of the last failure, while unhealthy: what `/readyz` may say (a message can name paths).
+        var lastFailureCode: LedgerError.Code? = .storeUnavailable
         var committed: Int64 = 0
         var treeSize: Int64 = 0
         var lastCheckpointSize: Int64 = -1
@@ -161,6 +163,11 @@ public final class LedgerWriter: Service, Sendable {
 
     public var status: (healthy: Bool, committed: Int64, lastFailure: String?) {
         state.withLockedValue { ($0.healthy, $0.committed, $0.lastFailure) }
+    }
+
+    /// Why the writer cannot append now (nil when it can): a code, never a message.
+    public var unavailableBecause: LedgerError.Code? {
+        state.withLockedValue { $0.healthy ? nil : $0.lastFailureCode }
     }
 
     /// Entries queued and not yet committed.
@@ -451,6 +458,7 @@ public final class LedgerWriter: Service, Sendable {
         state.withLockedValue { state in
             state.healthy = false
             state.lastFailure = error.message
+            state.lastFailureCode = error.code
         }
     }
 
