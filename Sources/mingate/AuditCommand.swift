@@ -180,11 +180,7 @@ struct AuditCommand: ParsableCommand {
             } catch let error as LedgerError {
                 throw CommandFailure(error.message)
             }
-            if let out {
-                try receipt.text.write(toFile: out, atomically: true, encoding: .utf8)
-            } else {
-                print(receipt.text, terminator: "")
-            }
+            try AuditCommand.emit(receipt.text, to: out)
         }
     }
 
@@ -240,11 +236,7 @@ extension AuditCommand {
             } catch let error as LedgerError {
                 throw CommandFailure(error.message)
             }
-            if let out {
-                try proof.text.write(toFile: out, atomically: true, encoding: .utf8)
-            } else {
-                print(proof.text, terminator: "")
-            }
+            try AuditCommand.emit(proof.text, to: out)
             guard let verifier else { return }
             guard let note = oldNote ?? storedOld, let text = verifier.verify(note) else {
                 print("FAILED: no checkpoint of size \(oldSize) signed by \(verifier.name) to check against")
@@ -320,6 +312,17 @@ enum RecordTable {
                     .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
             }
             return lines.joined(separator: "\n") + "\n(\(entries.count) record(s))"
+        }
+    }
+}
+
+extension AuditCommand {
+    /// Writes a receipt or a proof to `out`, or to standard output.
+    static func emit(_ text: String, to out: String?) throws {
+        if let out {
+            try text.write(toFile: out, atomically: true, encoding: .utf8)
+        } else {
+            print(text, terminator: "")
         }
     }
 }

@@ -81,6 +81,16 @@ import Testing
             }
             #expect(statuses[200, default: 0] > 20 && statuses[400, default: 0] > 50, "the generator reaches both answers: \(statuses)")
             #expect(try await harness.send("GET", "/healthz", token: nil).status == 200, "the gateway is still up")
+            // A store of one log is named by its checkpoints: asked for another origin, it has no records.
+            for _ in 0..<100 where try await harness.send("GET", "/audit/checkpoint", token: GatewayHarness.auditorToken).status != 200 {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let origin = GatewayHarness.checkpointSigner.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            let own = try await harness.send("GET", "/audit/records?origin=\(origin)", token: GatewayHarness.auditorToken)
+            #expect(own.json?["records"]?.arrayValue?.isEmpty == false)
+            #expect(own.json?["origins"]?.arrayValue?.allSatisfy { $0.stringValue == GatewayHarness.checkpointSigner.name } == true)
+            let elsewhere = try await harness.send("GET", "/audit/records?origin=gw-elsewhere", token: GatewayHarness.auditorToken)
+            #expect(elsewhere.status == 200 && elsewhere.json?["records"]?.arrayValue?.isEmpty == true)
         }
         let lines = logs.lines
         #expect(!lines.isEmpty, "the capture saw the gateway's log")

@@ -22,15 +22,25 @@ import Testing
         return try SQLiteLedgerStore(path: path).cosignatures()
     }
 
+    /// A harness gateway that offers its checkpoints to `witness` (at `url`), running `body` once the witness has
+    /// cosigned a checkpoint with a first forwarded request in it.
+    static func witnessedGateway(
+        _ witness: TestWitness, at url: String, _ body: (GatewayHarness, [StoredCosignature]) async throws -> Void
+    ) async throws {
+        let endpoint = try WitnessEndpoint(key: witness.cosigner.verifier.verifierKeyText, url: url)
+        try await GatewayHarness.with(configure: {
+            $0.witnesses = [endpoint]
+            $0.witnessInterval = 0.05
+        }) { harness in
+            #expect(try await harness.postJSON("/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder).status == 200)
+            try await body(harness, try await Self.cosignatures(harness.ledgerPath, reaching: 1))
+        }
+    }
+
     @Test func theGatewaysCheckpointsAreCosignedAndAForkIsRefused() async throws {
         let witness = TestWitness(trusting: [GatewayHarness.checkpointSigner.verifier])
         try await witness.serving { url in
-            try await GatewayHarness.with(configure: {
-                $0.witnesses = [try! WitnessEndpoint(key: witness.cosigner.verifier.verifierKeyText, url: url)]
-                $0.witnessInterval = 0.05
-            }) { harness in
-                #expect(try await harness.postJSON("/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder).status == 200)
-                let first = try await Self.cosignatures(harness.ledgerPath, reaching: 1)
+            try await Self.witnessedGateway(witness, at: url) { harness, first in
                 // More records: the next checkpoint reaches the witness with a consistency proof from the first.
                 for _ in 0..<3 { #expect(try await harness.postJSON("/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder).status == 200) }
                 let size = Int(harness.gateway.ledger.size)
@@ -70,13 +80,7 @@ import Testing
     @Test func aForkedLogIsRefusedByAWitnessThatSawTheFirst() async throws {
         let witness = TestWitness(trusting: [GatewayHarness.checkpointSigner.verifier])
         try await witness.serving { url in
-            try await GatewayHarness.with(configure: {
-                $0.witnesses = [try! WitnessEndpoint(key: witness.cosigner.verifier.verifierKeyText, url: url)]
-                $0.witnessInterval = 0.05
-            }) { harness in
-                #expect(try await harness.postJSON("/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder).status == 200)
-                _ = try await Self.cosignatures(harness.ledgerPath, reaching: 1)
-            }
+            try await Self.witnessedGateway(witness, at: url) { _, _ in }
             let auditor = LedgerAuditor(verifier: GatewayHarness.checkpointSigner.verifier)
 
             // A fork: another log under the same origin and key, with other records. The witness, which cosigned

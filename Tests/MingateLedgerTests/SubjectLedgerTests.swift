@@ -19,8 +19,10 @@ import Testing
             state: state, at: at, evidence: "consent-screen-42")
     }
 
-    /// A writer and the subject ledger over `url`, run around `body`.
-    static func withSubjects(_ url: String, signer: NoteSigner, _ body: @Sendable (SubjectLedger) async throws -> Void) async throws {
+    static let signer = NoteSigner.generate(name: "test.mingate/subjects")
+
+    /// A writer (signing with `signer`) and the subject ledger over `url`, run around `body`.
+    static func withSubjects(_ url: String, _ body: @Sendable (SubjectLedger) async throws -> Void) async throws {
         let log = BlockingLedgerLog(store: try LedgerURL(url).open())
         let writer = LedgerWriter(log: log, checkpointing: .init(signer: signer, origin: signer.name, interval: 0))
         try await writer.running { writer in try await body(SubjectLedger(writer: writer, log: log)) }
@@ -29,8 +31,7 @@ import Testing
     @Test(arguments: LedgerBackend.available)
     func consentsAndErasuresAreCoveredByTheTree(_ backend: LedgerBackend) async throws {
         let url = backend.freshURL()
-        let signer = NoteSigner.generate(name: "test.mingate/subjects")
-        try await Self.withSubjects(url, signer: signer) { subjects in
+        try await Self.withSubjects(url) { subjects in
             try await subjects.record(Self.consent(.granted, subject: subject, at: "2026-11-01T09:00:00.000Z"))
             try await subjects.record(Self.consent(.granted, kind: .transfer, subject: subject, at: "2026-11-01T09:00:01.000Z"))
             try await subjects.record(Self.consent(.granted, subject: other, at: "2026-11-01T09:00:02.000Z"))
@@ -53,7 +54,7 @@ import Testing
             #expect(try await subjects.currentErasures(subjectKey: subject).map(\.state) == [.noticeSent])
         }
         let store = try LedgerURL(url).open()
-        let auditor = LedgerAuditor(verifier: signer.verifier)
+        let auditor = LedgerAuditor(verifier: Self.signer.verifier)
         let report = try auditor.verify(store)
         #expect(report.isValid, "\(report.problems)")
         #expect(report.entries == 6 && report.verifiedSize == 6, "every consent and erasure is a leaf under a signed checkpoint")
@@ -71,15 +72,14 @@ import Testing
     @Test(arguments: LedgerBackend.available)
     func anEditedSubjectColumnCannotMoveAConsent(_ backend: LedgerBackend) async throws {
         let url = backend.freshURL()
-        let signer = NoteSigner.generate(name: "test.mingate/subjects")
-        try await Self.withSubjects(url, signer: signer) { subjects in
+        try await Self.withSubjects(url) { subjects in
             try await subjects.record(Self.consent(.granted, subject: subject, at: "2026-11-01T09:00:00.000Z"))
         }
         // Someone gives another person the consent by editing the index column.
         try backend.attacker(url).setColumn(0, "subject_key", to: other)
         let store = try LedgerURL(url).open()
         #expect(throws: LedgerError(.indexTampered, "")) { try store.consentHistory(subjectKey: other) }
-        let report = try LedgerAuditor(verifier: signer.verifier).verify(store)
+        let report = try LedgerAuditor(verifier: Self.signer.verifier).verify(store)
         #expect(report.problems.first?.sequence == 0 && report.problems.first?.message.contains("subject_key") == true, "\(report.problems)")
     }
 

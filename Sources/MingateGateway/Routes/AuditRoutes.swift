@@ -113,11 +113,11 @@ struct AuditRoutes: Sendable {
             limit = value
         }
         let search = try AuditSearch(values, policy: policy.current.policy)
-        let (note, page) = try await read { log throws(LedgerError) in
-            (try await log.latestCheckpoint()?.note, try await search.page(log, after: after, limit: limit))
+        let (checkpoint, page) = try await read { log throws(LedgerError) in
+            (try await log.latestCheckpoint(), try await search.page(log, after: after, limit: limit))
         }
         var body: [UInt8] = Array(#"{"checkpoint":"#.utf8)
-        if let note { JSONWriter.writeString(note, into: &body) } else { body += Array("null".utf8) }
+        if let note = checkpoint?.note { JSONWriter.writeString(note, into: &body) } else { body += Array("null".utf8) }
         body += Array(#","records":["#.utf8)
         for (offset, entry) in page.entries.enumerated() {
             if offset > 0 { body.append(UInt8(ascii: ",")) }
@@ -125,7 +125,7 @@ struct AuditRoutes: Sendable {
         }
         // Each record's log, in the same order (the records stay byte for byte what the tree holds). A store of one
         // log names it by its checkpoints.
-        let ownOrigin = note.flatMap { $0.split(separator: "\n").first.map(String.init) }
+        let ownOrigin = checkpoint?.origin
         body += Array(#"],"origins":["#.utf8)
         for (offset, entry) in page.entries.enumerated() {
             if offset > 0 { body.append(UInt8(ascii: ",")) }

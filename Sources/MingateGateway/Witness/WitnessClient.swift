@@ -6,21 +6,6 @@ import MingatePolicy
 import NIOCore
 import ServiceLifecycle
 
-/// One witness a deployment names: its cosignature key and the URL prefix it takes `add-checkpoint` under.
-public struct WitnessEndpoint: Sendable {
-    public let verifier: CosignatureVerifier
-    public let url: String
-
-    /// `key` is the witness's verifier key (`name+id+base64(0x04 ‖ key)`), `url` its submission prefix.
-    public init(key: String, url: String) throws(LedgerError) {
-        verifier = try CosignatureVerifier(verifierKey: key)
-        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-            throw LedgerError(.badKey, "witness \(verifier.name): the URL must start with http:// or https://")
-        }
-        self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
-    }
-}
-
 /// Sends each new signed checkpoint to the deployment's witnesses (c2sp.org/tlog-witness `add-checkpoint`), with a
 /// consistency proof from the size the witness last cosigned, and keeps their cosignatures beside the checkpoint.
 /// A witness that saw another history for this origin refuses (422): the platform cannot show auditors one history

@@ -32,6 +32,14 @@ public struct LegacyRecords: Sendable, Equatable {
             kind: ConsentEvent.Kind(rawValue: kind) ?? .purpose, state: ConsentEvent.State(rawValue: state) ?? .withdrawn,
             at: at, evidence: evidence)
     }
+
+    static func erasure(
+        id: String, subjectKey: String, partner: String, channel: String, state: String, at: String, detail: String?
+    ) -> ErasureStatus {
+        ErasureStatus(
+            erasureID: id, subjectKey: subjectKey, partner: partner, channel: channel,
+            state: ErasureStatus.State(rawValue: state) ?? .failed, at: at, detail: detail)
+    }
 }
 
 extension LedgerURL {

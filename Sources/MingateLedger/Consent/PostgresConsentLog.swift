@@ -27,18 +27,23 @@ public final class PostgresConsentLog: ConsentLog {
         prepared.withLockedValue { $0 = true }
     }
 
+    /// The tables earlier versions kept consents and erasures in, when they exist (`to_regclass` is null otherwise).
+    static let legacyTables = "SELECT to_regclass('consent_events') IS NOT NULL, to_regclass('erasure_status') IS NOT NULL"
+    static let legacyConsents = "SELECT id, subject_key, partner, purpose, kind, state, at, evidence FROM consent_events ORDER BY id"
+    static let legacyErasures = "SELECT erasure_id, subject_key, partner, channel, state, at, detail FROM erasure_status ORDER BY id"
+
     public func legacyRecords() async throws(LedgerError) -> LegacyRecords {
         try await prepare()
         var records = LegacyRecords()
         do {
             var tables: (Bool, Bool) = (false, false)
-            for try await exists in try await client.query(PostgresQuery(unsafeSQL: PostgresConsentStore.legacyTables), logger: logger)
+            for try await exists in try await client.query(PostgresQuery(unsafeSQL: Self.legacyTables), logger: logger)
                 .decode((Bool, Bool).self)
             {
                 tables = exists
             }
             if tables.0 {
-                let rows = try await client.query(PostgresQuery(unsafeSQL: PostgresConsentStore.legacyConsents), logger: logger)
+                let rows = try await client.query(PostgresQuery(unsafeSQL: Self.legacyConsents), logger: logger)
                 for try await (id, subject, partner, purpose, kind, state, at, evidence) in rows.decode(
                     (Int64, String, String, String, String, String, String, String?).self)
                 {
@@ -49,14 +54,13 @@ public final class PostgresConsentLog: ConsentLog {
                 }
             }
             if tables.1 {
-                let rows = try await client.query(PostgresQuery(unsafeSQL: PostgresConsentStore.legacyErasures), logger: logger)
+                let rows = try await client.query(PostgresQuery(unsafeSQL: Self.legacyErasures), logger: logger)
                 for try await (id, subject, partner, channel, state, at, detail) in rows.decode(
                     (String, String, String, String, String, String, String?).self)
                 {
                     records.erasures.append(
-                        ErasureStatus(
-                            erasureID: id, subjectKey: subject, partner: partner, channel: channel,
-                            state: ErasureStatus.State(rawValue: state) ?? .failed, at: at, detail: detail))
+                        LegacyRecords.erasure(
+                            id: id, subjectKey: subject, partner: partner, channel: channel, state: state, at: at, detail: detail))
                 }
             }
         } catch {

@@ -14,15 +14,6 @@ public final class PostgresConsentStore: ConsentStore {
         """
     ]
 
-    /// The tables earlier versions kept consents and erasures in, when they exist (`to_regclass` is null otherwise).
-    static let legacyConsents = """
-        SELECT id, subject_key, partner, purpose, kind, state, at, evidence FROM consent_events ORDER BY id
-        """
-    static let legacyErasures = """
-        SELECT erasure_id, subject_key, partner, channel, state, at, detail FROM erasure_status ORDER BY id
-        """
-    static let legacyTables = "SELECT to_regclass('consent_events') IS NOT NULL, to_regclass('erasure_status') IS NOT NULL"
-
     public init(location: PostgresLedgerStore.Location) throws(LedgerError) {
         let configuration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.username, password: location.password,

@@ -48,10 +48,9 @@ public final class SQLiteConsentStore: ConsentStore {
                 "SELECT erasure_id, subject_key, partner, channel, state, at, detail FROM erasure_status ORDER BY id")
             while try query.step() {
                 records.erasures.append(
-                    ErasureStatus(
-                        erasureID: query.text(0) ?? "", subjectKey: query.text(1) ?? "", partner: query.text(2) ?? "",
-                        channel: query.text(3) ?? "", state: ErasureStatus.State(rawValue: query.text(4) ?? "") ?? .failed,
-                        at: query.text(5) ?? "", detail: query.text(6)))
+                    LegacyRecords.erasure(
+                        id: query.text(0) ?? "", subjectKey: query.text(1) ?? "", partner: query.text(2) ?? "",
+                        channel: query.text(3) ?? "", state: query.text(4) ?? "", at: query.text(5) ?? "", detail: query.text(6)))
             }
         }
         return records

@@ -24,16 +24,16 @@ public struct SubjectLedger: Sendable {
 
     /// Every consent event of a subject, oldest first (by when each took effect, across every log in the store).
     public func history(subjectKey: String) async throws(LedgerError) -> [ConsentEvent] {
-        SubjectLedger.inTimeOrder(
-            try SubjectLedger.read(try await log.query(SubjectLedger.filter(.consent, subjectKey), after: .start, limit: SubjectLedger.limit), ConsentEvent.init(entry:)),
-            at: \.at)
+        try await events(of: subjectKey)
     }
 
     /// Every erasure status of a subject, oldest first.
     public func erasures(subjectKey: String) async throws(LedgerError) -> [ErasureStatus] {
-        SubjectLedger.inTimeOrder(
-            try SubjectLedger.read(try await log.query(SubjectLedger.filter(.erasure, subjectKey), after: .start, limit: SubjectLedger.limit), ErasureStatus.init(entry:)),
-            at: \.at)
+        try await events(of: subjectKey)
+    }
+
+    private func events<Event: SubjectEvent>(of subjectKey: String) async throws(LedgerError) -> [Event] {
+        try SubjectLedger.ordered(try await log.query(SubjectLedger.filter(Event.kind, subjectKey), after: .start, limit: SubjectLedger.limit))
     }
 
     /// The current status per (erasure, partner).
@@ -60,43 +60,48 @@ public struct SubjectLedger: Sendable {
 
     static let limit = 1_000_000
 
-    /// Events as they happened: a search returns them by log, then sequence, and in a store of several logs a
-    /// withdrawal recorded by one instance can come before the grant another recorded earlier. Ordered by their
-    /// time (stable, so events of one log keep their order within a millisecond), and an event found twice (an
-    /// earlier version's rows, imported into each instance's log) counted once.
-    static func inTimeOrder<T: Equatable>(_ events: [T], at time: (T) -> String) -> [T] {
-        var unique: [T] = []
-        for event in events where !unique.contains(event) { unique.append(event) }
-        return unique.enumerated().sorted { (time($0.element), $0.offset) < (time($1.element), $1.offset) }.map(\.element)
-    }
-
-    /// The entries read as `T`; an entry of the kind that does not read as one fails the read (it was not written
-    /// by a gateway: `audit verify` names it).
-    static func read<T>(_ entries: [LedgerEntry], _ decode: (LedgerEntry) -> T?) throws(LedgerError) -> [T] {
-        var out: [T] = []
+    /// A subject's entries of one kind as events, as they happened. A search returns them by log, then sequence,
+    /// and in a store of several logs a withdrawal recorded by one instance can come before the grant another
+    /// recorded earlier: they are ordered by their time (stable, so events of one log keep their order within a
+    /// millisecond), and an event found twice (an earlier version's rows, imported into each instance's log) counts
+    /// once. An entry of the kind that does not read as one fails the read (no gateway wrote it: `audit verify`
+    /// names it).
+    static func ordered<Event: SubjectEvent>(_ entries: [LedgerEntry]) throws(LedgerError) -> [Event] {
+        var unique: [Event] = []
         for entry in entries {
-            guard let value = decode(entry) else {
+            guard let event = Event(entry: entry) else {
                 throw LedgerError(.storeFailed, "record \(entry.sequence) is a \(entry.kind.rawValue) entry that does not read as one; run `mingate audit verify`")
             }
-            out.append(value)
+            if !unique.contains(event) { unique.append(event) }
         }
-        return out
+        return unique.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
     }
+}
+
+/// What a subject's history is made of: consent events and erasure statuses, each an entry of its own kind.
+protocol SubjectEvent: Equatable {
+    static var kind: LedgerEntry.Kind { get }
+    init?(entry: LedgerEntry)
+    /// RFC 3339 UTC: when it happened.
+    var at: String { get }
+}
+
+extension ConsentEvent: SubjectEvent {
+    static var kind: LedgerEntry.Kind { .consent }
+}
+
+extension ErasureStatus: SubjectEvent {
+    static var kind: LedgerEntry.Kind { .erasure }
 }
 
 extension LedgerStore {
     /// A subject's consent events from the log, oldest first (the tools' synchronous read).
     public func consentHistory(subjectKey: String) throws(LedgerError) -> [ConsentEvent] {
-        SubjectLedger.inTimeOrder(
-            try SubjectLedger.read(try query(SubjectLedger.filter(.consent, subjectKey), after: .start, limit: SubjectLedger.limit), ConsentEvent.init(entry:)),
-            at: \.at)
+        try SubjectLedger.ordered(try query(SubjectLedger.filter(.consent, subjectKey), after: .start, limit: SubjectLedger.limit))
     }
 
     /// The current erasure status per (erasure, partner) of a subject, from the log.
     public func currentErasures(subjectKey: String) throws(LedgerError) -> [ErasureStatus] {
-        ErasureStatus.current(
-            SubjectLedger.inTimeOrder(
-                try SubjectLedger.read(try query(SubjectLedger.filter(.erasure, subjectKey), after: .start, limit: SubjectLedger.limit), ErasureStatus.init(entry:)),
-                at: \.at))
+        ErasureStatus.current(try SubjectLedger.ordered(try query(SubjectLedger.filter(.erasure, subjectKey), after: .start, limit: SubjectLedger.limit)))
     }
 }

@@ -75,12 +75,6 @@ public struct StoredCosignature: Sendable, Equatable {
     public let witness: String
     /// The signature line, ending in a newline.
     public let line: String
-
-    public init(size: Int, witness: String, line: String) {
-        self.size = size
-        self.witness = witness
-        self.line = line
-    }
 }
 
 /// Where a page of search results ends: searches return records ordered by origin, then sequence. A store of one
@@ -130,8 +124,8 @@ public struct LedgerFilter: Sendable, Equatable {
     public var includeOutcomes: Bool = false
     /// Which decisions: `disclosure` (calls to partners, the default) or `inbound` (partners' hooks).
     public var kind: LedgerEntry.Kind = .disclosure
-    /// In a store of several logs (PostgreSQL), only this one's records; nil: every log in the store. A store of one
-    /// log (SQLite) has one origin and ignores it.
+    /// Only this log's records; nil: every log in the store. A store of one log (SQLite) is named by its checkpoints'
+    /// origin: asked for another, it has no records.
     public var origin: String?
 
     public init(

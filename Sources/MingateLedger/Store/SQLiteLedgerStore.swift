@@ -187,7 +187,9 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     public func query(_ filter: LedgerFilter, after: LedgerPosition, limit: Int) throws(LedgerError) -> [LedgerEntry] {
-        // One log: every position names its sequence.
+        // One log, named by its checkpoints: a search for another origin's records finds none here, and every
+        // position names a sequence of this log.
+        if let origin = filter.origin, try latestCheckpoint()?.origin != origin { return [] }
         var conditions = ["seq > ?"]
         var values: [String] = []
         // The kind is one of the enum's own raw values, never text from outside.

@@ -32,9 +32,8 @@ public final class LedgerWriter: Service, Sendable {
         var waitingForStop: [CheckedContinuation<Void, Never>] = []
         /// False until the log is loaded, and after any failed call until a probe or a commit succeeds.
         var healthy = false
-        var lastFailure: String? = "the ledger is not loaded yet"
-        /// The code of the last failure, while unhealthy: what `/readyz` may say (a message can name paths).
-        var lastFailureCode: LedgerError.Code? = .storeUnavailable
+        /// Why the last store call failed, until one succeeds.
+        var lastFailure: LedgerError? = LedgerError(.storeUnavailable, "the ledger is not loaded yet")
         var committed: Int64 = 0
         var treeSize: Int64 = 0
         var lastCheckpointSize: Int64 = -1
@@ -162,12 +161,13 @@ public final class LedgerWriter: Service, Sendable {
     public var isHealthy: Bool { state.withLockedValue { $0.healthy } }
 
     public var status: (healthy: Bool, committed: Int64, lastFailure: String?) {
-        state.withLockedValue { ($0.healthy, $0.committed, $0.lastFailure) }
+        state.withLockedValue { ($0.healthy, $0.committed, $0.lastFailure?.message) }
     }
 
-    /// Why the writer cannot append now (nil when it can): a code, never a message.
+    /// Why the writer cannot append now (nil when it can): a code, never a message (`/readyz` says it; a message can
+    /// name paths).
     public var unavailableBecause: LedgerError.Code? {
-        state.withLockedValue { $0.healthy ? nil : $0.lastFailureCode }
+        state.withLockedValue { $0.healthy ? nil : $0.lastFailure?.code }
     }
 
     /// Entries queued and not yet committed.
@@ -286,7 +286,7 @@ public final class LedgerWriter: Service, Sendable {
                     await commit(batch, io, &tree, &failureLines)
                     committedSinceMaintenance = true
                 } else if opened {
-                    fail(batch, LedgerError(.storeUnavailable, state.withLockedValue { $0.lastFailure } ?? "the ledger store is unavailable"))
+                    fail(batch, LedgerError(.storeUnavailable, state.withLockedValue { $0.lastFailure?.message } ?? "the ledger store is unavailable"))
                 } else {
                     fail(batch, LedgerError(.storeUnavailable, refusal?.message ?? "the ledger store cannot be opened"))
                     // Nothing can be written before the store opens: try again at the next tick, not in a hot loop
@@ -457,8 +457,7 @@ public final class LedgerWriter: Service, Sendable {
     private func markUnhealthy(_ error: LedgerError) {
         state.withLockedValue { state in
             state.healthy = false
-            state.lastFailure = error.message
-            state.lastFailureCode = error.code
+            state.lastFailure = error
         }
     }
 
