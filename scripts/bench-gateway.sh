@@ -71,7 +71,13 @@ GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT/p/logistics-co/delivery/v1/shipments
 RSS=$(awk '/VmHWM/{print $2}' /proc/$GW_PID/status)
 ENTRIES=$(sqlite3 "$WORK/ledger.sqlite" "select count(*) from ledger_entries where kind='disclosure' and decision='forward'" 2>/dev/null || echo '?')
 REFUSED=$(sqlite3 "$WORK/ledger.sqlite" "select count(*) from ledger_entries where kind='disclosure' and decision='refuse'" 2>/dev/null || echo '?')
-echo "[bench] gateway peak RSS ${RSS} kB; ledger: ${ENTRIES} forwards, ${REFUSED} refusals recorded" >&2
+# Bytes on disk per forwarded request, all in (records, shapes, indexes, leaf hashes, checkpoints), once the WAL is
+# folded back into the file: what the ledger costs real traffic.
+kill "$GW_PID" 2>/dev/null; wait "$GW_PID" 2>/dev/null || true; GW_PID=
+sqlite3 "$WORK/ledger.sqlite" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null 2>&1 || true
+LEDGER_BYTES=$(( $(stat -c %s "$WORK/ledger.sqlite") + $(stat -c %s "$WORK/ledger.sqlite-wal" 2>/dev/null || echo 0) ))
+PER_REQUEST=$(awk -v b="$LEDGER_BYTES" -v n="$ENTRIES" 'BEGIN { if (n > 0) printf "%.0f", b / n; else print "?" }')
+echo "[bench] gateway peak RSS ${RSS} kB; ledger: ${ENTRIES} forwards, ${REFUSED} refusals recorded, ${PER_REQUEST} bytes on disk per forwarded request" >&2
 
 # The checks that make the figures mean something.
 RESULT=$(ls -t "$RESULTS_DIR"/peers-*.txt | head -n1)

@@ -33,6 +33,9 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let badPosition = Code(rawValue: "bad_position")
         /// The checkpoint key names another origin than the log's stored checkpoints: signing would mix two logs.
         public static let originMismatch = Code(rawValue: "ledger_origin_mismatch")
+        /// A version 2 decision names a shape entry the log does not hold: the record cannot be read whole, so it is
+        /// not read at all (`audit verify` names it).
+        public static let shapeMissing = Code(rawValue: "ledger_shape_missing")
     }
 
     public let code: Code

@@ -301,7 +301,15 @@ enum RecordTable {
         let rows = [header] + entries.map { (origins ? [$0.origin] : []) + row($0) }
         switch format {
         case .jsonl:
-            return entries.map { String(decoding: $0.encoded, as: UTF8.self) }.joined(separator: "\n")
+            // Each line a record byte for byte, as the tree holds it; a version 2 decision's shape entry comes once,
+            // on the line before the first record that names it.
+            var lines: [String] = []
+            var shapes: Set<[UInt8]> = []
+            for entry in entries {
+                if let shape = entry.shape, shapes.insert(shape).inserted { lines.append(String(decoding: shape, as: UTF8.self)) }
+                lines.append(String(decoding: entry.encoded, as: UTF8.self))
+            }
+            return lines.joined(separator: "\n")
         case .csv:
             return rows.map(CSV.row).joined(separator: "\n")
         case .table:

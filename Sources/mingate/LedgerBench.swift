@@ -1,3 +1,4 @@
+import Crypto
 import ArgumentParser
 import Foundation
 import MingateLedger
@@ -71,8 +72,13 @@ extension LedgerCommand {
             duration.inSeconds * 1000
         }
 
+        /// The decision the gateway records for `../shared/bench/payload.json` (bench/partners/logistics-co.yaml): the
+        /// same fields, paths and lengths, so bytes on disk are those of real traffic. Ids and digests differ per
+        /// request as real ones do: a 16-character request id (`RequestIdentifier`), a subject out of 100,000
+        /// customers, a body digest per request.
         static func sample(worker: Int, index: Int) -> Disclosure {
-            var disclosure = Disclosure(requestID: "bench-\(worker)-\(index)", method: "POST", policyVersion: String(repeating: "a", count: 64))
+            let requestID = String(digest("request-\(worker)", index).prefix(16))
+            var disclosure = Disclosure(requestID: requestID, method: "POST", policyVersion: String(repeating: "4133e486", count: 8))
             disclosure.caller = "bench-order-service"
             disclosure.partner = "logistics-co"
             disclosure.partnerLegalEntity = "PT Logistik Contoh"
@@ -80,15 +86,33 @@ extension LedgerCommand {
             disclosure.purpose = "delivery"
             disclosure.legalBasis = "contract"
             disclosure.route = "POST /v1/shipments"
-            disclosure.subjectKey = String(repeating: "b", count: 64)
-            disclosure.bodyDigest = String(repeating: "c", count: 64)
+            disclosure.subjectKey = digest("subject", index % 100_000)
+            disclosure.bodyDigest = digest("body", index)
             disclosure.decision = .forward
             disclosure.reason = "allowed"
-            disclosure.disclosed = ["$['order']['id']", "$['order']['amount']", "$['consignee']['name']", "$['consignee']['phone']", "$['consignee']['address']", "$['items'][0]['sku']", "$['items'][0]['qty']", "$['payment']['card_number']"].map {
-                DisclosedField(path: $0, category: "contact.name", transform: "keep")
+            let fields: [(String, String, String)] = [
+                ("$['order']['id']", "transaction.order_id", "keep"), ("$['order']['amount']", "transaction.amount", "keep"),
+                ("$['order']['currency']", "transaction.currency", "keep"), ("$['consignee']['name']", "contact.name", "keep"),
+                ("$['consignee']['phone']", "contact.phone", "keep"), ("$['consignee']['address']", "contact.address", "keep"),
+                ("$['payment']['card_number']", "financial.card_number", "mask(4)"),
+            ]
+            let items = (0..<3).flatMap { item in
+                ["sku", "qty"].map { ("$['items'][\(item)]['\($0)']", "transaction.items", "keep") }
             }
-            disclosure.withheld = ["$['customer']", "$['device']", "$['browsing_history']", "$['risk']", "$['payment']['card_holder']"]
+            disclosure.disclosed = (fields + items).map { DisclosedField(path: $0.0, category: $0.1, transform: $0.2) }
+            disclosure.withheld =
+                [
+                    "$['request_id']", "$['order']['created_at']", "$['order']['channel']", "$['order']['coupon_codes']", "$['order']['notes']",
+                    "$['customer']", "$['payment']['method']", "$['payment']['card_holder']", "$['payment']['bank']", "$['payment']['expiry']",
+                    "$['payment']['billing_address']",
+                ] + (0..<3).flatMap { item in ["name", "unit_price", "category", "warehouse"].map { "$['items'][\(item)]['\($0)']" } }
+                + ["$['device']", "$['browsing_history']", "$['risk']", "header:user-agent", "header:accept"]
             return disclosure
+        }
+
+        /// 64 hex digits, different for each `value`, like an HMAC-SHA256 in hex.
+        static func digest(_ label: String, _ value: Int) -> String {
+            SHA256.hash(data: Array("\(label):\(value)".utf8)).map { String(format: "%02x", $0) }.joined()
         }
     }
 }

@@ -25,11 +25,12 @@ extension LedgerCommand {
             let signer = try Self.benchSigner()
             var store: any LedgerStore = try SQLiteLedgerStore(path: path)
             var size = Int(try store.size())
-            if size > entries { throw CommandFailure("\(path) already holds \(size) records, more than --entries; use another --path") }
+            if size > entries + 2 { throw CommandFailure("\(path) already holds \(size) records, more than --entries; use another --path") }
             if size < entries {
                 let filled = try fill(store, from: size, signer: signer)
-                print(String(format: "filled %d records in %.1f s (%.0f records/s)", entries - size, filled, Double(entries - size) / filled))
-                size = entries
+                let now = Int(try store.size())
+                print(String(format: "filled %d records in %.1f s (%.0f records/s)", now - size, filled, Double(now - size) / filled))
+                size = now
                 store = try SQLiteLedgerStore(path: path)
                 try store.maintain()
             }
@@ -54,32 +55,33 @@ extension LedgerCommand {
             NoteSigner(name: "bench.mingate/verify", key: try Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 7, count: 32)))
         }
 
-        /// Appends decisions and outcomes in commits of `checkpointEvery`, signing a checkpoint after each.
+        /// Appends requests (a decision, then its outcome, as the gateway writes them) about `checkpointEvery` records
+        /// at a time, signing a checkpoint after each batch. The first decision of a shape also writes its shape entry.
         func fill(_ store: any LedgerStore, from start: Int, signer: NoteSigner) throws -> Double {
             var tree = try CompactRange(store, upTo: start)
             let began = ContinuousClock.now
-            var next = start
             var time = Date(timeIntervalSince1970: 1_764_000_000)
-            while next < entries {
-                let count = min(checkpointEvery - next % checkpointEvery, entries - next)
-                var drafts: [LedgerDraft] = []
-                for index in next..<next + count {
-                    if index % 2 == 0 {
-                        drafts.append(.disclosure(Bench.sample(worker: 0, index: index)))
-                    } else {
-                        drafts.append(.outcome(Outcome(
-                            requestID: "bench-0-\(index - 1)", decisionSequence: Int64(index - 1), partner: "logistics-co", status: 200,
-                            bytesSent: 479, bytesReceived: 120, latencyMilliseconds: 3, error: nil, response: "relayed")))
-                    }
+            var request = start / 2
+            var reported = tree.size / 500_000
+            while tree.size < entries {
+                let count = max(1, min(checkpointEvery, entries - tree.size) / 2)
+                let decisions = try store.append((request..<request + count).map { .disclosure(Bench.sample(worker: 0, index: $0)) }, at: time)
+                for entry in decisions { tree.append(entry.leafHash) }
+                let outcomes = decisions.filter { $0.kind == .disclosure }.map { decision in
+                    LedgerDraft.outcome(
+                        Outcome(
+                            requestID: decision.requestID, decisionSequence: decision.sequence, partner: "logistics-co", status: 200,
+                            bytesSent: 479, bytesReceived: 120, latencyMilliseconds: 3, error: nil, response: "relayed"))
                 }
-                for entry in try store.append(drafts, at: time) { tree.append(entry.leafHash) }
-                next += count
+                for entry in try store.append(outcomes, at: time + 0.003) { tree.append(entry.leafHash) }
+                request += count
                 time += 0.05
-                if next % checkpointEvery == 0 || next == entries {
-                    let checkpoint = Checkpoint(origin: signer.name, size: tree.size, root: tree.root)
-                    try store.appendCheckpoint(checkpoint, note: try signer.sign(checkpoint.text), at: time)
+                let checkpoint = Checkpoint(origin: signer.name, size: tree.size, root: tree.root)
+                try store.appendCheckpoint(checkpoint, note: try signer.sign(checkpoint.text), at: time)
+                if tree.size / 500_000 > reported {
+                    reported = tree.size / 500_000
+                    FileHandle.standardError.write(Data("… \(tree.size) records\n".utf8))
                 }
-                if next % 500_000 < count { FileHandle.standardError.write(Data("… \(next) records\n".utf8)) }
             }
             return (ContinuousClock.now - began).inSeconds
         }

@@ -122,12 +122,18 @@ import Testing
     }
 
     @Test func thePartnerGetsTheRequestIDTheLedgerAndTheCallerSee() async throws {
-        try await GatewayHarness.with { harness in
+        let logs = LogCapture()
+        try await GatewayHarness.with(logs: logs) { harness in
             let answer = try await harness.postJSON("/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder)
             #expect(answer.status == 200)
             let id = try #require(answer.header("X-Request-Id"))
             #expect(harness.partner.received.first?.header("X-Request-Id") == id)
             #expect(try harness.decisions().first?["request_id"]?.stringValue == id)
+            // 16 base64url characters (96 random bits), and the one the gateway's log lines for the request carry.
+            #expect(id.utf8.count == 16 && id.utf8.allSatisfy { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }, "\(id)")
+            #expect(logs.lines.contains { $0.contains("\"hb.request.id\": \(id)") }, "\(logs.lines.filter { $0.contains("hb.request.id") }.prefix(3))")
+            let again = try await harness.postJSON("/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder)
+            #expect(again.header("X-Request-Id") != id)
             // A caller cannot choose the id the partner sees.
             let forged = try await harness.postJSON(
                 "/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder, headers: [("X-Request-Id", "caller-chosen")])

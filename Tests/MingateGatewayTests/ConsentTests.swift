@@ -73,7 +73,7 @@ import Testing
                     continue
                 }
                 #expect(disclosed.isEmpty == (record["decision"]?.stringValue == "refuse"))
-                #expect((record["body_digest"] == .null) == (record["decision"]?.stringValue == "refuse"))
+                #expect((record["body_digest"] == nil) == (record["decision"]?.stringValue == "refuse"))
             }
         }
     }

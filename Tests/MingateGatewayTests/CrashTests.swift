@@ -117,7 +117,7 @@ import Testing
                 try store.query(LedgerFilter(decision: "forward"), after: .start, limit: 1_000_000).compactMap { $0.document?["body_digest"]?.stringValue })
             for request in received {
                 let digest = HMAC<SHA256>.authenticationCode(for: request.body, using: key).map { String(format: "%02x", $0) }.joined()
-                #expect(recorded.contains(digest), "a request reached the partner without a record")
+                #expect(recorded.contains(String(digest.prefix(32))), "a request reached the partner without a record")
             }
 
             // A restarted writer continues the same log: no gap, no duplicate.
@@ -126,10 +126,10 @@ import Testing
             var probe = Disclosure(requestID: "after-crash", method: "GET", policyVersion: "v")
             probe.reason = "test"
             let sequence = try await writer.running { [probe] in try await $0.append(probe).sequence }
-            #expect(sequence == before)
+            #expect(sequence == before + 1, "right after the shape it wrote")
             let after = try LedgerAuditor(verifier: signer.verifier).verify(try SQLiteLedgerStore(path: ledgerPath))
             #expect(after.isValid, "\(after.problems)")
-            #expect(after.verifiedSize == Int(before) + 1)
+            #expect(after.verifiedSize == Int(before) + 2)
             group.cancelAll()
         }
     }

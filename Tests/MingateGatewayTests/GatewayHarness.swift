@@ -305,6 +305,24 @@ struct GatewayHarness {
 }
 
 /// Every line the gateway logs, with its metadata, kept for a test to read.
+extension Optional where Wrapped == JSONValue {
+    /// The paths of a record's `withheld` (or `disclosed`) list: version 2 lists `{path, count}` templates, version 1
+    /// plain strings.
+    var listedPaths: [String] {
+        (self?.arrayValue ?? []).compactMap { $0.stringValue ?? $0["path"]?.stringValue }
+    }
+}
+
+extension JSONValue {
+    var listedPaths: [String] { Optional(self).listedPaths }
+
+    /// A record's `seq`, as a number.
+    var sequence: Int? {
+        if case .number(let number) = self { return Int(number.text) }
+        return nil
+    }
+}
+
 final class LogCapture: Sendable {
     private let storage = NIOLockedValueBox<[String]>([])
     var lines: [String] { storage.withLockedValue { $0 } }

@@ -16,7 +16,7 @@ import Testing
         func attacker() throws -> any LedgerAttacker { try backend.attacker(url) }
     }
 
-    /// 24 records written in 4 batches, a checkpoint after each batch.
+    /// 24 decisions written in 4 batches, a checkpoint after each batch: 25 records, the first the shape they share.
     static func fixture(_ backend: LedgerBackend) async throws -> Fixture {
         let url = backend.freshURL()
         let signer = NoteSigner.generate(name: "test.mingate/ledger")
@@ -42,13 +42,13 @@ import Testing
         let fixture = try await Self.fixture(backend)
         let report = try fixture.report()
         #expect(report.isValid, "\(report.problems)")
-        #expect(report.entries == 24)
+        #expect(report.entries == 25)
         #expect(report.checkpoints >= 2)
-        #expect(report.verifiedSize == 24)
+        #expect(report.verifiedSize == 25)
         // The latest checkpoint, with the time it was stored, is the last of them all.
         let store = try fixture.store()
         let latest = try #require(try store.latestCheckpoint())
-        #expect(latest.size == 24)
+        #expect(latest.size == 25)
         #expect(latest.note == (try store.checkpoints().last?.note))
         #expect(LedgerEncoding.date(latest.createdAt) != nil, "\(latest.createdAt)")
     }
@@ -143,7 +143,7 @@ import Testing
         let fixture = try await Self.fixture(backend)
         let receipt = try await BlockingLedgerLog.using(try fixture.store()) { log in try await log.receipt(for: 13) }
         let parsed = try InclusionReceipt(text: receipt.text)
-        #expect(try parsed.verify(with: fixture.signer.verifier).size == 24)
+        #expect(try parsed.verify(with: fixture.signer.verifier).size == 25)
         let altered = receipt.text.replacingOccurrences(
             of: Data(receipt.record).base64EncodedString(),
             with: Data(String(decoding: receipt.record, as: UTF8.self).replacingOccurrences(of: "payment", with: "loyalty").utf8).base64EncodedString())
@@ -197,13 +197,13 @@ import Testing
     func anIncrementalPassChecksOnlyWhatWasAddedAndTheKeptHistory(_ backend: LedgerBackend) async throws {
         let fixture = try await Self.fixture(backend)
         let stored = try fixture.store().checkpoints()
-        let middle = try #require(stored.first { $0.size >= 6 && $0.size < 24 }, "\(stored.map(\.size))")
+        let middle = try #require(stored.first { $0.size >= 6 && $0.size < 25 }, "\(stored.map(\.size))")
         let kept = try fixture.auditor.keptCheckpoint(middle.note)
         let incremental = try fixture.auditor.verify(try fixture.store(), since: kept)
         #expect(incremental.isValid, "\(incremental.problems)")
-        #expect(incremental.checkedEntries == 24 - kept.size)
-        #expect(incremental.entries == 24)
-        #expect(incremental.verifiedSize == 24)
+        #expect(incremental.checkedEntries == 25 - kept.size)
+        #expect(incremental.entries == 25)
+        #expect(incremental.verifiedSize == 25)
         // A record after the kept checkpoint edited: found and named.
         let late = try #require(try fixture.store().entries(in: 22..<23).first)
         try fixture.attacker().replaceEntry(22, with: Self.edited(late), leafHash: nil)

@@ -29,10 +29,12 @@ import Testing
                 return try await group.reduce(into: []) { $0.append($1) }
             }
         }
-        #expect(Set(sequences) == Set(0..<300))
+        // One shape for all 300 (same partner, purpose, fields): its entry first, in the first commit.
+        #expect(Set(sequences) == Set(1..<301))
         let entries = try LedgerURL(url).open().entries(in: 0..<1000)
-        #expect(entries.count == 300)
-        #expect(entries.map(\.sequence) == Array(0..<300))
+        #expect(entries.count == 301)
+        #expect(entries.map(\.sequence) == Array(0..<301))
+        #expect(entries.map(\.kind) == [.shape] + Array(repeating: .disclosure, count: 300))
         // Each entry's stored encoding says its own sequence number.
         for entry in entries { #expect(entry.document?["seq"] == .number(JSONNumber(Int(entry.sequence)))) }
     }
@@ -42,7 +44,7 @@ import Testing
         let url = backend.freshURL()
         let first = LedgerWriter(store: try LedgerURL(url).open())
         let firstRun = Task { try await first.run() }
-        #expect(try await first.append(Self.disclosure(0)).sequence == 0)
+        #expect(try await first.append(Self.disclosure(0)).sequence == 1, "after its shape")
 
         // A second gateway on the same ledger (SQLite file, PostgreSQL origin) appends nothing and says why.
         let second = LedgerWriter(store: try LedgerURL(url).open())
@@ -52,7 +54,7 @@ import Testing
         #expect(second.status.lastFailure?.contains("another") == true, "\(second.status.lastFailure ?? "")")
         #expect(second.unavailableBecause == .originHeld)
         #expect(first.unavailableBecause == nil)
-        #expect(try await first.append(Self.disclosure(2)).sequence == 1, "the first writes on")
+        #expect(try await first.append(Self.disclosure(2)).sequence == 2, "the first writes on")
 
         // Once the first has ended, the second holds the log at its next try and continues it.
         await first.close()
@@ -62,7 +64,7 @@ import Testing
             sequence = try? await second.append(Self.disclosure(3)).sequence
             if sequence == nil { try await Task.sleep(for: .milliseconds(100)) }
         }
-        #expect(sequence == 2, "\(second.status.lastFailure ?? "")")
+        #expect(sequence == 4, "after the shape it writes again, new to this process: \(second.status.lastFailure ?? "")")
         await second.close()
         try await secondRun.value
     }
@@ -72,30 +74,39 @@ import Testing
         let url = backend.freshURL()
         let first = LedgerWriter(store: try LedgerURL(url).open())
         try await first.running { first in
-            _ = try await first.append(Self.disclosure(0))
-            first.record(Outcome(requestID: "req-0", decisionSequence: 0, partner: "midtrans", status: 200, bytesSent: 10, bytesReceived: 20, latencyMilliseconds: 3, error: nil))
+            let decision = try await first.append(Self.disclosure(0))
+            first.record(Outcome(requestID: "req-0", decisionSequence: decision.sequence, partner: "midtrans", status: 200, bytesSent: 10, bytesReceived: 20, latencyMilliseconds: 3, error: nil))
         }
         let second = LedgerWriter(store: try LedgerURL(url).open())
         let sequence = try await second.running { try await $0.append(Self.disclosure(1)).sequence }
-        #expect(sequence == 2, "the outcome was flushed on close and took seq 1")
+        #expect(sequence == 4, "shape 0, decision 1, the outcome flushed on close 2, the shape again (new to this process) 3")
         let store = try LedgerURL(url).open()
-        #expect(try store.size() == 3)
-        #expect(try store.entries(in: 1..<2).first?.kind == .outcome)
-        // One request's entries, its outcome with it when asked.
+        #expect(try store.size() == 5)
+        #expect(try store.entries(in: 0..<5).map(\.kind) == [.shape, .disclosure, .outcome, .shape, .disclosure])
+        // One request's entries, its outcome with it when asked (never the shape it wrote).
         var filter = LedgerFilter(requestID: "req-0").within(url)
-        #expect(try store.query(filter, after: .start, limit: 10).map(\.sequence) == [0])
+        #expect(try store.query(filter, after: .start, limit: 10).map(\.sequence) == [1])
         filter.includeOutcomes = true
-        #expect(try store.query(filter, after: .start, limit: 10).map(\.sequence) == [0, 1])
+        #expect(try store.query(filter, after: .start, limit: 10).map(\.sequence) == [1, 2])
         #expect(try store.query(LedgerFilter(requestID: "req-9").within(url), after: .start, limit: 10).isEmpty)
     }
 
     @Test func canonicalEncodingIsStable() {
-        let encoded = LedgerEncoding.encode(.disclosure(Self.disclosure(7)), sequence: 42, at: Date(timeIntervalSince1970: 1_764_000_000.123))
-        let text = String(decoding: encoded, as: UTF8.self)
-        #expect(text.hasPrefix(#"{"body_digest":null,"caller":null,"decision":"forward","disclosed":[{"category":"transaction.order_id","path":"$['a']","transform":"keep"}]"#))
-        #expect(text.contains(#""seq":42"#))
-        #expect(text.contains(#""time":"2025-11-24T16:00:00.123Z""#))
-        #expect(text.hasSuffix(#""transfer_basis":null,"v":1,"withheld":[]}"#))
+        let time = Date(timeIntervalSince1970: 1_764_000_000.123)
+        var disclosure = Self.disclosure(7)
+        disclosure.disclosed += [
+            DisclosedField(path: "$['items'][0]['sku']", category: "transaction.items", transform: "keep"),
+            DisclosedField(path: "$['items'][1]['sku']", category: "transaction.items", transform: "keep"),
+        ]
+        disclosure.withheld = ["$['items'][0]['name']", "$['items'][1]['name']", "$['a[0]']", "header:cookie"]
+        let record = String(decoding: LedgerEncoding.encode(.disclosure(disclosure), sequence: 42, at: time, shape: 40), as: UTF8.self)
+        #expect(
+            record
+                == #"{"decision":"forward","kind":"disclosure","partner":"midtrans","purpose":"payment","reason":"allowed","request_id":"req-7","seq":42,"shape":40,"time":"2025-11-24T16:00:00.123Z","v":2}"#)
+        let shape = String(decoding: LedgerEncoding.encode(.shape(RecordShape(disclosure), requestID: "req-7"), sequence: 40, at: time), as: UTF8.self)
+        #expect(
+            shape
+                == #"{"disclosed":[{"category":"transaction.order_id","count":1,"path":"$['a']","transform":"keep"},{"category":"transaction.items","count":2,"path":"$['items'][*]['sku']","transform":"keep"}],"kind":"shape","method":"POST","partner":"midtrans","policy_version":"v","purpose":"payment","request_id":"req-7","seq":40,"time":"2025-11-24T16:00:00.123Z","v":2,"withheld":[{"count":2,"path":"$['items'][*]['name']"},{"count":1,"path":"$['a[0]']"},{"count":1,"path":"header:cookie"}]}"#)
     }
 
     @Test func directEncodingMatchesTheSortedObject() {
@@ -105,9 +116,15 @@ import Testing
         full.withheld = ["$['customer']", "header:cookie"]
         full.transferBasis = "adequacy"
         let outcome = Outcome(requestID: "r\n1", decisionSequence: 7, partner: "p", status: nil, bytesSent: 1, bytesReceived: 2, latencyMilliseconds: 3, error: "partner_timeout")
-        for draft in [LedgerDraft.disclosure(full), .disclosure(Self.disclosure(0)), .outcome(outcome)] {
+        let answered = Outcome(
+            requestID: "r2", decisionSequence: 8, partner: "p", status: 200, bytesSent: 1, bytesReceived: 2, latencyMilliseconds: 3, error: nil,
+            response: "minimised", received: [DisclosedField(path: "$['status']", category: "transaction.status", transform: "keep")])
+        for draft in [
+            LedgerDraft.disclosure(full), .disclosure(Self.disclosure(0)), .outcome(outcome), .outcome(answered),
+            .shape(RecordShape(full), requestID: "r3"),
+        ] {
             let time = Date(timeIntervalSince1970: 1_764_000_000.5)
-            #expect(LedgerEncoding.encode(draft, sequence: 12, at: time) == LedgerEncoding.referenceObject(draft, sequence: 12, at: time))
+            #expect(LedgerEncoding.encode(draft, sequence: 12, at: time, shape: 5) == LedgerEncoding.referenceObject(draft, sequence: 12, at: time, shape: 5))
         }
     }
 
@@ -136,7 +153,7 @@ import Testing
             #expect(!wrong.isHealthy)
             #expect(wrong.status.lastFailure?.contains("this log's checkpoints are for test.mingate/gw-1") == true, "\(wrong.status)")
         }
-        #expect(try SQLiteLedgerStore(path: path).size() == 1, "nothing was appended under the other origin")
+        #expect(try SQLiteLedgerStore(path: path).size() == 2, "nothing was appended under the other origin (a shape and a decision before)")
     }
 
     @Test func aCheckpointIsSignedAfterAnIdleIntervalWithoutAnotherAppend() async throws {
@@ -151,7 +168,7 @@ import Testing
             // No further request: the tick signs the checkpoint once the interval has passed.
             try await Task.sleep(for: .milliseconds(900))
             let checkpoints = try SQLiteLedgerStore(path: path).checkpoints()
-            #expect(checkpoints.last?.size == 2, "signed while idle: \(checkpoints.map(\.size))")
+            #expect(checkpoints.last?.size == 3, "signed while idle (a shape, two decisions): \(checkpoints.map(\.size))")
             #expect(writer.unsignedEntries == 0)
         }
     }
@@ -168,7 +185,7 @@ import Testing
             for _ in 0..<80 where walSize() > 0 { try await Task.sleep(for: .milliseconds(100)) }
             #expect(walSize() == 0)
         }
-        #expect(try SQLiteLedgerStore(path: path).size() == 200)
+        #expect(try SQLiteLedgerStore(path: path).size() == 201, "200 decisions and their shape")
     }
 
     @Test func shutdownWithTheStoreFailingEndsWithinItsGrace() async throws {
@@ -189,7 +206,7 @@ import Testing
         // …until shutdown gives up on it after the grace (5 s by default) instead of never exiting.
         let took = ContinuousClock.now - started
         #expect(took < .seconds(8), "shutdown took \(took)")
-        #expect(try SQLiteLedgerStore(path: path).size() == 1, "only what could be written")
+        #expect(try SQLiteLedgerStore(path: path).size() == 2, "only what could be written: the first decision and its shape")
     }
 
     @Test func ledgerURLs() throws {

@@ -121,11 +121,11 @@ import Testing
             }
         }
         let store = try SQLiteLedgerStore(path: path)
-        #expect(try store.size() == 5, "three imported rows once, then one disclosure per run")
+        #expect(try store.size() == 7, "three imported rows once, then one disclosure per run, each after its shape")
         let history = try store.consentHistory(subjectKey: subject)
         #expect(history.map(\.evidence) == ["screen-1", "digest-of-it"])
         #expect(history.map(\.at) == ["2025-01-01T00:00:00.000Z", "2025-01-02T00:00:00.000Z"], "the time each was given, not the import's")
         #expect(try store.currentErasures(subjectKey: subject).map(\.erasureID) == ["er-old"])
-        #expect(try store.entries(in: 0..<5).map(\.kind) == [.consent, .consent, .erasure, .disclosure, .disclosure])
+        #expect(try store.entries(in: 0..<7).map(\.kind) == [.consent, .consent, .erasure, .shape, .disclosure, .shape, .disclosure])
     }
 }

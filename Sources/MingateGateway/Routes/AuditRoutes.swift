@@ -131,7 +131,20 @@ struct AuditRoutes: Sendable {
             if offset > 0 { body.append(UInt8(ascii: ",")) }
             if let origin = entry.origin.isEmpty ? ownOrigin : entry.origin { JSONWriter.writeString(origin, into: &body) } else { body += Array("null".utf8) }
         }
-        body += Array(#"],"next_after":"#.utf8)
+        // The shape entries the page's version 2 decisions name, byte for byte too, keyed `ORIGIN#SEQ`: the record's
+        // entry in `origins` ("" when null) and its `shape`.
+        body += Array(#"],"shapes":{"#.utf8)
+        var written: Set<String> = []
+        for entry in page.entries {
+            guard let shape = entry.shape, let reference = entry.shapeReference else { continue }
+            let key = "\((entry.origin.isEmpty ? ownOrigin : entry.origin) ?? "")#\(reference)"
+            guard written.insert(key).inserted else { continue }
+            if written.count > 1 { body.append(UInt8(ascii: ",")) }
+            JSONWriter.writeString(key, into: &body)
+            body.append(UInt8(ascii: ":"))
+            body += shape
+        }
+        body += Array(#"},"next_after":"#.utf8)
         switch page.next {
         case let next? where next.origin.isEmpty: body += Array(String(next.sequence).utf8)
         case let next?: JSONWriter.writeString(next.text, into: &body)

@@ -125,6 +125,7 @@ extension Refusal {
         switch error.code {
         case .notFound: self.init(.notFound, error.message)
         case .indexTampered: self.init(.ledgerIndexTampered, error.message)
+        case .shapeMissing: self.init(.ledgerShapeMissing, error.message)
         case .badPosition: self.init(.badRequest, error.message)
         default: self.init(.ledgerUnavailable, "the ledger cannot be read now")
         }

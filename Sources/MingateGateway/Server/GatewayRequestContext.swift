@@ -18,9 +18,11 @@ public struct GatewayRequestContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        // Hummingbird's own id for the request (a random per-process prefix and a counter), so the server's log
-        // lines (`hb.request.id`), the ledger's `request_id`, the caller's and the partner's `X-Request-Id` agree.
-        requestID = source.logger[metadataKey: "hb.request.id"]?.description ?? "unknown"
+        // Ours, not Hummingbird's (a 128-bit hex string): half the characters in the ledger (`RequestIdentifier`).
+        // Set as `hb.request.id` so the server's log lines, the ledger's `request_id`, the caller's and the partner's
+        // `X-Request-Id` agree.
+        requestID = RequestIdentifier.next()
         remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        logger[metadataKey: "hb.request.id"] = .string(requestID)
     }
 }

@@ -72,7 +72,7 @@ public struct LedgerAuditor: Sendable {
     }
 
     public func verify(_ store: any LedgerStore, since kept: Checkpoint? = nil, progress: ((Int) -> Void)? = nil) throws(LedgerError) -> Report {
-        var pass = Pass(auditor: self)
+        var pass = Pass(auditor: self, store: store)
         if let kept { try pass.resume(from: kept, store) }
         var checkpoints = CheckpointPages(store: store, from: pass.tree.size)
         var start = Int64(pass.tree.size)
@@ -104,9 +104,15 @@ public struct LedgerAuditor: Sendable {
         var expected: Int64 = 0
         var previousTime = ""
         var verifiedFrom = 0
+        let store: any LedgerStore
+        /// The shape entries seen, with the partner and purpose they name: a version 2 decision must name one of
+        /// them, written before it, for the same partner and purpose. (Memory grows with the number of shapes, not
+        /// of records.)
+        var shapes: [Int64: IndexColumns] = [:]
 
-        init(auditor: LedgerAuditor) {
+        init(auditor: LedgerAuditor, store: any LedgerStore) {
             self.auditor = auditor
+            self.store = store
         }
 
         /// Rebuilds the edge at the kept checkpoint from stored leaf hashes and requires it to give the kept root.
@@ -161,6 +167,7 @@ public struct LedgerAuditor: Sendable {
                     report.problems.append(Problem(sequence: row.sequence, message: "out of order: earlier than the record before"))
                 }
                 previousTime = columns.recordedAt
+                checkShape(row, columns)
             } else {
                 report.problems.append(Problem(sequence: row.sequence, message: "unreadable: not a canonical ledger entry"))
             }
@@ -168,6 +175,37 @@ public struct LedgerAuditor: Sendable {
             expected += 1
             report.entries += 1
             report.checkedEntries += 1
+        }
+
+        /// A shape entry is remembered; a version 2 decision must name an earlier one of its partner and purpose.
+        mutating func checkShape(_ row: StoredRow, _ columns: IndexColumns) {
+            if columns.kind == LedgerEntry.Kind.shape.rawValue {
+                shapes[row.sequence] = columns
+                return
+            }
+            guard columns.kind == LedgerEntry.Kind.disclosure.rawValue || columns.kind == LedgerEntry.Kind.inbound.rawValue,
+                let head = EntryHead(row.entry), (head.version ?? 1) >= 2
+            else { return }
+            guard let reference = head.shape, reference < row.sequence else {
+                report.problems.append(Problem(sequence: row.sequence, message: "incomplete: a version 2 decision that names no earlier shape entry"))
+                return
+            }
+            if shapes[reference] == nil, reference < Int64(verifiedFrom),
+                let kept = try? store.rows(in: reference..<reference + 1).first, MerkleTree.leafHash(kept.entry) == kept.leafHash,
+                let (_, columns) = IndexColumns.of(entry: kept.entry), columns.kind == LedgerEntry.Kind.shape.rawValue
+            {
+                // Written before the checkpoint an incremental pass starts from: read once, its bytes checked against
+                // the leaf hash the kept root vouches for.
+                shapes[reference] = columns
+            }
+            guard let shape = shapes[reference] else {
+                report.problems.append(Problem(sequence: row.sequence, message: "incomplete: names shape \(reference), which is not a shape entry"))
+                return
+            }
+            if shape.partner != columns.partner || shape.purpose != columns.purpose {
+                report.problems.append(
+                    Problem(sequence: row.sequence, message: "misattributed: names shape \(reference), which is another partner's or purpose's"))
+            }
         }
 
         mutating func check(_ stored: (size: Int, note: String)) {

@@ -96,7 +96,7 @@ public struct LedgerOverview: Sendable {
         var seen: Set<String> = []
         var disclosed = 0
         if case .array(let fields)? = document["disclosed"] {
-            disclosed = fields.count
+            disclosed = Self.nodes(fields)
             for field in fields {
                 guard let category = field["category"]?.stringValue, seen.insert(category).inserted else { continue }
                 categories[category, default: CategoryCount(category: category, sensitive: sensitive.contains(category), records: 0)]
@@ -104,8 +104,19 @@ public struct LedgerOverview: Sendable {
             }
         }
         var withheld = 0
-        if case .array(let fields)? = document["withheld"] { withheld = fields.count }
+        if case .array(let fields)? = document["withheld"] { withheld = Self.nodes(fields) }
         callers[caller, default: CallerShare(caller: caller)].disclosed += disclosed
         callers[caller, default: CallerShare(caller: caller)].withheld += withheld
+    }
+}
+
+extension LedgerOverview {
+    /// How many fields a `disclosed` or `withheld` list stands for: a version 2 template counts `count` nodes
+    /// (`$['items'][*]['sku']` ×3), a version 1 path one.
+    static func nodes(_ list: [JSONValue]) -> Int {
+        list.reduce(0) { total, item in
+            if case .number(let count)? = item["count"], let value = Int(count.text) { return total + value }
+            return total + 1
+        }
     }
 }

@@ -1,7 +1,7 @@
 import MingatePolicy
 
-/// The top-level members of a canonical entry that its index columns and `audit verify` need (`seq`, `kind`,
-/// `time`, `request_id`, `partner`, `purpose`, `caller`, `subject_key`, `decision`), read in one pass over the bytes
+/// The top-level members of a canonical entry that its index columns and `audit verify` need (`seq`, `v`, `shape`,
+/// `kind`, `time`, `request_id`, `partner`, `purpose`, `caller`, `subject_key`, `decision`), read in one pass over the bytes
 /// without building a tree: nested values (`disclosed`, `withheld`…) are skipped structurally. Verifying a large log
 /// spends most of its time here, so this is what lets `audit verify` read hundreds of thousands of records a second.
 ///
@@ -10,6 +10,10 @@ import MingatePolicy
 /// entry is then "unreadable" to `verify` and unmatched to a search.
 struct EntryHead {
     var seq: Int64?
+    /// The format version (`v`).
+    var version: Int64?
+    /// A version 2 decision's shape entry (`shape`).
+    var shape: Int64?
     /// The string members, in the order of `Member`; nil when absent or `null`.
     var members: [String?] = Array(repeating: nil, count: Member.allCases.count)
 
@@ -47,6 +51,12 @@ struct EntryHead {
                 if name.elementsEqual("seq".utf8) {
                     guard let value = integer() else { return nil }
                     head.seq = value
+                } else if name.elementsEqual("v".utf8) {
+                    guard let value = integer() else { return nil }
+                    head.version = value
+                } else if name.elementsEqual("shape".utf8), peek() != UInt8(ascii: "n") {
+                    guard let value = integer() else { return nil }
+                    head.shape = value
                 } else if let member = EntryHead.wanted.firstIndex(where: { name.elementsEqual($0) }) {
                     if peek() == UInt8(ascii: "n") {
                         guard literal("null") else { return nil }

@@ -16,6 +16,16 @@ public struct IndexColumns: Sendable, Equatable {
     public var caller: String? = nil
     public var subjectKey: String? = nil
     public var decision: String? = nil
+    /// Whether the store keeps only the subject key's first `subjectPrefix` hex digits (a version 2 decision): the
+    /// column is an index, and every search checks the whole key in the record.
+    var shortSubject = false
+
+    /// How many hex digits of a version 2 decision's subject key its column holds: 64 bits, enough that two people
+    /// sharing a prefix is rare, and a search that meets such a pair drops the other's records by the whole key.
+    public static let subjectPrefix = 16
+
+    /// The subject column as the store holds it.
+    public var storedSubjectKey: String? { shortSubject ? subjectKey.map { String($0.prefix(Self.subjectPrefix)) } : subjectKey }
 }
 
 extension IndexColumns {
@@ -25,8 +35,11 @@ extension IndexColumns {
         switch draft {
         case .disclosure(let d):
             (partner, purpose, caller, subjectKey, decision) = (d.partner, d.purpose, d.caller, d.subjectKey, d.decision.rawValue)
-        case .outcome(let o):
-            partner = o.partner
+            shortSubject = true
+        case .outcome:
+            break
+        case .shape(let shape, _):
+            (partner, purpose) = (shape.partner, shape.purpose)
         case .refusals(let r):
             (partner, decision) = (r.partner, "refuse")
         case .consent(let c):
@@ -49,6 +62,9 @@ extension IndexColumns {
         switch LedgerEntry.Kind(rawValue: kind) {
         case .disclosure?, .inbound?:
             (purpose, caller, subjectKey, decision) = (head[.purpose], head[.caller], head[.subjectKey], head[.decision])
+            shortSubject = (head.version ?? 1) >= 2
+        case .shape?:
+            purpose = head[.purpose]
         case .refusals?:
             decision = "refuse"
         case .consent?:
@@ -60,15 +76,16 @@ extension IndexColumns {
         }
     }
 
-    /// partner, purpose, caller, subject_key, decision: the searchable columns in table order.
-    var searchable: [String?] { [partner, purpose, caller, subjectKey, decision] }
+    /// partner, purpose, caller, subject_key, decision: the searchable columns in table order, as stored.
+    var searchable: [String?] { [partner, purpose, caller, storedSubjectKey, decision] }
 
-    /// The names of the columns that differ from `other`, in table order.
-    public func differences(from other: IndexColumns) -> [String] {
+    /// The names of the columns that differ from `derived` (the columns the canonical entry gives), in table order;
+    /// these are the columns as read from the store.
+    public func differences(from derived: IndexColumns) -> [String] {
         let pairs: [(name: String, mine: String?, theirs: String?)] = [
-            ("kind", kind, other.kind), ("recorded_at", recordedAt, other.recordedAt), ("request_id", requestID, other.requestID),
-            ("partner", partner, other.partner), ("purpose", purpose, other.purpose), ("caller", caller, other.caller),
-            ("subject_key", subjectKey, other.subjectKey), ("decision", decision, other.decision),
+            ("kind", kind, derived.kind), ("recorded_at", recordedAt, derived.recordedAt), ("request_id", requestID, derived.requestID),
+            ("partner", partner, derived.partner), ("purpose", purpose, derived.purpose), ("caller", caller, derived.caller),
+            ("subject_key", subjectKey, derived.storedSubjectKey), ("decision", decision, derived.decision),
         ]
         return pairs.filter { $0.mine != $0.theirs }.map(\.name)
     }

@@ -1,62 +1,76 @@
 import Foundation
 import MingatePolicy
 
-/// The canonical encoding of ledger entries, version 1. See `docs/ledger-format.md`.
+/// The canonical encoding of ledger entries, version 2 (decisions, outcomes, shapes) and 1 (the other kinds). See
+/// `docs/ledger-format.md`.
 public enum LedgerEncoding {
-    public static let version = 1
+    /// The version of decisions, outcomes and shapes; refusal counts, consents and erasures keep version 1.
+    public static let version = 2
 
     /// The canonical bytes, written directly in sorted member order (the hot path: one per request).
     /// `referenceObject` builds the same record as a `JSONObject`; a test checks the two agree byte for byte.
-    public static func encode(_ draft: LedgerDraft, sequence: Int64, at time: Date) -> [UInt8] {
-        encode(draft, sequence: sequence, time: timestamp(time))
+    /// A decision names its shape's entry by `shape` (`ShapeBook`).
+    public static func encode(_ draft: LedgerDraft, sequence: Int64, at time: Date, shape: Int64? = nil) -> [UInt8] {
+        encode(draft, sequence: sequence, time: timestamp(time), shape: shape)
     }
 
     /// The same with the time already formatted (a store formats it once per commit, not once per entry).
-    static func encode(_ draft: LedgerDraft, sequence: Int64, time: String) -> [UInt8] {
+    static func encode(_ draft: LedgerDraft, sequence: Int64, time: String, shape: Int64? = nil) -> [UInt8] {
         var out = CanonicalWriter()
         switch draft {
         case .disclosure(let d):
-            out.member("body_digest", d.bodyDigest)
-            out.member("caller", d.caller)
+            // Version 2: absent members are left out, not written as null.
+            out.present("body_digest", d.bodyDigest.map(bodyDigest))
+            out.present("caller", d.caller)
             out.member("decision", d.decision.rawValue)
-            out.fields("disclosed", d.disclosed)
             out.member("kind", draft.kind.rawValue)
-            out.member("legal_basis", d.legalBasis)
-            out.member("legal_reference", d.legalReference)
-            out.member("method", d.method)
-            out.member("partner", d.partner)
-            out.member("partner_country", d.partnerCountry)
-            out.member("partner_legal_entity", d.partnerLegalEntity)
-            out.member("policy_version", d.policyVersion)
-            out.member("purpose", d.purpose)
+            out.present("legal_reference", d.legalReference)
+            out.present("partner", d.partner)
+            out.present("purpose", d.purpose)
             out.member("reason", d.reason)
             out.member("request_id", d.requestID)
-            out.member("route", d.route)
             out.member("seq", Int(sequence))
-            out.member("subject_key", d.subjectKey)
+            out.member("shape", shape.map { Int($0) })
+            out.present("subject_key", d.subjectKey)
             out.member("time", time)
-            out.member("transfer_basis", d.transferBasis)
             out.member("v", version)
-            out.key("withheld")
-            out.bytes.append(UInt8(ascii: "["))
-            for (offset, path) in d.withheld.enumerated() {
-                if offset > 0 { out.bytes.append(UInt8(ascii: ",")) }
-                JSONWriter.writeString(path, into: &out.bytes)
+        case .shape(let shape, let requestID):
+            out.objects("disclosed", shape.disclosed) { out, field in
+                out.member("category", field.category)
+                out.member("count", field.count)
+                out.member("path", field.path)
+                out.member("transform", field.transform)
             }
-            out.bytes.append(UInt8(ascii: "]"))
+            out.member("kind", LedgerEntry.Kind.shape.rawValue)
+            out.present("legal_basis", shape.legalBasis)
+            out.member("method", shape.method)
+            out.present("partner", shape.partner)
+            out.present("partner_country", shape.partnerCountry)
+            out.present("partner_legal_entity", shape.partnerLegalEntity)
+            out.member("policy_version", shape.policyVersion)
+            out.present("purpose", shape.purpose)
+            out.member("request_id", requestID)
+            out.present("route", shape.route)
+            out.member("seq", Int(sequence))
+            out.member("time", time)
+            out.present("transfer_basis", shape.transferBasis)
+            out.member("v", version)
+            out.objects("withheld", shape.withheld) { out, path in
+                out.member("count", path.count)
+                out.member("path", path.path)
+            }
         case .outcome(let o):
             out.member("bytes_received", o.bytesReceived)
             out.member("bytes_sent", o.bytesSent)
             out.member("decision_seq", Int(o.decisionSequence))
-            out.member("error", o.error)
+            out.present("error", o.error)
             out.member("kind", LedgerEntry.Kind.outcome.rawValue)
             out.member("latency_ms", o.latencyMilliseconds)
-            out.member("partner", o.partner)
-            out.fields("received", o.received)
+            if !o.received.isEmpty { out.fields("received", o.received) }
             out.member("request_id", o.requestID)
-            out.member("response", o.response)
+            out.present("response", o.response)
             out.member("seq", Int(sequence))
-            out.member("status", o.status)
+            out.present("status", o.status)
             out.member("time", time)
             out.member("v", version)
         case .refusals(let r):
@@ -68,7 +82,7 @@ public enum LedgerEncoding {
             out.member("seq", Int(sequence))
             out.member("source", r.source)
             out.member("time", time)
-            out.member("v", version)
+            out.member("v", 1)
             out.member("window_seconds", r.windowSeconds)
             out.member("window_start", r.windowStart)
         case .consent(let c):
@@ -83,7 +97,7 @@ public enum LedgerEncoding {
             out.member("state", c.state.rawValue)
             out.member("subject_key", c.subjectKey)
             out.member("time", time)
-            out.member("v", version)
+            out.member("v", 1)
         case .erasure(let e):
             out.member("at", e.at)
             out.member("channel", e.channel)
@@ -96,11 +110,15 @@ public enum LedgerEncoding {
             out.member("state", e.state.rawValue)
             out.member("subject_key", e.subjectKey)
             out.member("time", time)
-            out.member("v", version)
+            out.member("v", 1)
         }
         out.bytes.append(UInt8(ascii: "}"))
         return out.bytes
     }
+
+    /// A version 2 record keeps the first 16 bytes (32 hex digits) of the body's keyed digest: enough to show a body
+    /// is the one sent, half the bytes.
+    static func bodyDigest(_ digest: String) -> String { String(digest.prefix(32)) }
 
     struct CanonicalWriter {
         var bytes: [UInt8] = [UInt8(ascii: "{")]
@@ -112,19 +130,35 @@ public enum LedgerEncoding {
 
         /// A list of fields, each `{"category", "path", "transform"}`.
         mutating func fields(_ name: StaticString, _ fields: [DisclosedField]) {
+            objects(name, fields) { out, field in
+                out.member("category", field.category)
+                out.member("path", field.path)
+                out.member("transform", field.transform)
+            }
+        }
+
+        /// A list of objects, each written by `write` (members in sorted order).
+        mutating func objects<Item>(_ name: StaticString, _ items: [Item], _ write: (inout CanonicalWriter, Item) -> Void) {
             key(name)
             bytes.append(UInt8(ascii: "["))
-            for (offset, field) in fields.enumerated() {
+            for (offset, item) in items.enumerated() {
                 if offset > 0 { bytes.append(UInt8(ascii: ",")) }
                 bytes.append(UInt8(ascii: "{"))
                 first = true
-                member("category", field.category)
-                member("path", field.path)
-                member("transform", field.transform)
+                write(&self, item)
                 bytes.append(UInt8(ascii: "}"))
             }
             bytes.append(UInt8(ascii: "]"))
             first = false
+        }
+
+        /// A member written only when it has a value (version 2 leaves absent members out).
+        mutating func present(_ name: StaticString, _ value: String?) {
+            if let value { member(name, value) }
+        }
+
+        mutating func present(_ name: StaticString, _ value: Int?) {
+            if let value { member(name, value) }
         }
 
         mutating func key(_ name: StaticString) {
@@ -147,42 +181,57 @@ public enum LedgerEncoding {
     }
 
     /// The record as a `JSONObject`: the definition the direct writer must match.
-    static func referenceObject(_ draft: LedgerDraft, sequence: Int64, at time: Date) -> [UInt8] {
+    static func referenceObject(_ draft: LedgerDraft, sequence: Int64, at time: Date, shape: Int64? = nil) -> [UInt8] {
         var object = JSONObject()
-        object["v"] = .number(JSONNumber(version))
         object["seq"] = .number(JSONNumber(text: String(sequence), value: Double(sequence)))
         object["time"] = .string(timestamp(time))
         object["kind"] = .string(draft.kind.rawValue)
         object["request_id"] = .string(draft.requestID)
         switch draft {
+        case .disclosure, .outcome, .shape: object["v"] = .number(JSONNumber(version))
+        case .refusals, .consent, .erasure: object["v"] = .number(JSONNumber(1))
+        }
+        /// Version 2 leaves absent members out.
+        func present(_ name: String, _ value: String?) { if let value { object[name] = .string(value) } }
+        switch draft {
         case .disclosure(let disclosure):
-            object["caller"] = optional(disclosure.caller)
-            object["partner"] = optional(disclosure.partner)
-            object["partner_legal_entity"] = optional(disclosure.partnerLegalEntity)
-            object["partner_country"] = optional(disclosure.partnerCountry)
-            object["purpose"] = optional(disclosure.purpose)
-            object["legal_basis"] = optional(disclosure.legalBasis)
-            object["legal_reference"] = optional(disclosure.legalReference)
-            object["transfer_basis"] = optional(disclosure.transferBasis)
-            object["subject_key"] = optional(disclosure.subjectKey)
-            object["method"] = .string(disclosure.method)
-            object["route"] = optional(disclosure.route)
-            object["disclosed"] = fieldList(disclosure.disclosed)
-            object["withheld"] = .array(disclosure.withheld.map { .string($0) })
-            object["policy_version"] = .string(disclosure.policyVersion)
-            object["body_digest"] = optional(disclosure.bodyDigest)
+            present("caller", disclosure.caller)
+            present("partner", disclosure.partner)
+            present("purpose", disclosure.purpose)
+            present("legal_reference", disclosure.legalReference)
+            present("subject_key", disclosure.subjectKey)
+            object["shape"] = shape.map { .number(JSONNumber(Int($0))) } ?? .null
+            present("body_digest", disclosure.bodyDigest.map(bodyDigest))
             object["decision"] = .string(disclosure.decision.rawValue)
             object["reason"] = .string(disclosure.reason)
+        case .shape(let shape, _):
+            present("partner", shape.partner)
+            present("partner_legal_entity", shape.partnerLegalEntity)
+            present("partner_country", shape.partnerCountry)
+            present("purpose", shape.purpose)
+            present("legal_basis", shape.legalBasis)
+            present("transfer_basis", shape.transferBasis)
+            object["method"] = .string(shape.method)
+            present("route", shape.route)
+            object["policy_version"] = .string(shape.policyVersion)
+            object["disclosed"] = .array(
+                shape.disclosed.map {
+                    .object(JSONObject([
+                        ("path", .string($0.path)), ("count", .number(JSONNumber($0.count))), ("category", .string($0.category)),
+                        ("transform", .string($0.transform)),
+                    ]))
+                })
+            object["withheld"] = .array(
+                shape.withheld.map { .object(JSONObject([("path", .string($0.path)), ("count", .number(JSONNumber($0.count)))])) })
         case .outcome(let outcome):
             object["decision_seq"] = .number(JSONNumber(Int(outcome.decisionSequence)))
-            object["partner"] = .string(outcome.partner)
-            object["status"] = outcome.status.map { .number(JSONNumber($0)) } ?? .null
+            if let status = outcome.status { object["status"] = .number(JSONNumber(status)) }
             object["bytes_sent"] = .number(JSONNumber(outcome.bytesSent))
             object["bytes_received"] = .number(JSONNumber(outcome.bytesReceived))
             object["latency_ms"] = .number(JSONNumber(outcome.latencyMilliseconds))
-            object["error"] = optional(outcome.error)
-            object["response"] = optional(outcome.response)
-            object["received"] = fieldList(outcome.received)
+            present("error", outcome.error)
+            present("response", outcome.response)
+            if !outcome.received.isEmpty { object["received"] = fieldList(outcome.received) }
         case .refusals(let summary):
             object["count"] = .number(JSONNumber(summary.count))
             object["partner"] = optional(summary.partner)

@@ -5,8 +5,9 @@ import MingatePolicy
 /// One entry of the disclosure ledger: a decision record or the outcome of a forwarded request.
 ///
 /// `encoded` is the canonical encoding (`docs/ledger-format.md`): JSON, members sorted, no insignificant
-/// whitespace, numbers as integers, format version `v: 1`. The Merkle leaf is `SHA-256(0x00 ‖ encoded)`
-/// (RFC 6962 §2.1), so anyone holding the entries can recompute the tree.
+/// whitespace, numbers as integers, format version `v: 2` for decisions, outcomes and shapes (`v: 1` for the other
+/// kinds, and for every entry written before version 2). The Merkle leaf is `SHA-256(0x00 ‖ encoded)` (RFC 6962
+/// §2.1), so anyone holding the entries can recompute the tree.
 public struct LedgerEntry: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case disclosure, outcome
@@ -18,6 +19,8 @@ public struct LedgerEntry: Sendable, Equatable {
         case consent
         /// Where one recipient stands on one erasure request (told, failed, notice pending or sent).
         case erasure
+        /// What the decision records of one shape share (`RecordShape`), named once.
+        case shape
     }
 
     public let sequence: Int64
@@ -32,6 +35,9 @@ public struct LedgerEntry: Sendable, Equatable {
 
     /// The RFC 6962 leaf hash of this entry, computed once from `encoded`.
     public let leafHash: [UInt8]
+    /// The canonical bytes of the `shape` entry a version 2 decision names, attached by the store that read both:
+    /// `document` reads the record with them.
+    public var shape: [UInt8]?
 
     public init(sequence: Int64, kind: Kind, recordedAt: String, requestID: String, encoded: [UInt8]) {
         self.sequence = sequence
@@ -44,14 +50,63 @@ public struct LedgerEntry: Sendable, Equatable {
 
     /// The entry a store writes for a draft at `sequence`, committed at `recordedAt` (RFC 3339, formatted once per
     /// commit): its canonical encoding and leaf hash.
-    init(draft: LedgerDraft, sequence: Int64, recordedAt: String) {
+    init(draft: LedgerDraft, sequence: Int64, recordedAt: String, shape: Int64? = nil) {
         self.init(
             sequence: sequence, kind: draft.kind, recordedAt: recordedAt, requestID: draft.requestID,
-            encoded: LedgerEncoding.encode(draft, sequence: sequence, time: recordedAt))
+            encoded: LedgerEncoding.encode(draft, sequence: sequence, time: recordedAt, shape: shape))
     }
 
-    /// The entry's JSON, parsed.
-    public var document: JSONValue? { try? JSONParser(maxDepth: 16).parse(encoded) }
+    /// The sequence number of the shape entry this record names: a version 2 decision's `shape`.
+    public var shapeReference: Int64? {
+        guard kind == .disclosure || kind == .inbound else { return nil }
+        return EntryHead(encoded)?.shape
+    }
+
+    /// The record as an auditor reads it: the entry's JSON, and for a version 2 decision with its shape attached,
+    /// the shape's members too (`disclosed`, `withheld`, `partner_legal_entity`, `route`…), so every reader sees one
+    /// form whatever the version. The record's own members win; `seq`, `time`, `kind`, `request_id` and `v` are the
+    /// record's.
+    public var document: JSONValue? {
+        guard case .object(var record)? = try? JSONParser(maxDepth: 16).parse(encoded) else { return nil }
+        if let shape, case .object(let members)? = try? JSONParser(maxDepth: 16).parse(shape) {
+            for (name, value) in members.members where record[name] == nil && !Self.ownMembers.contains(name) { record[name] = value }
+        }
+        return .object(record)
+    }
+
+    private static let ownMembers: Set<String> = ["seq", "time", "kind", "request_id", "v"]
+}
+
+extension LedgerEntry {
+    /// The shape entries `entries` name, per log (origin): what a store reads to attach them.
+    static func shapeReferences(_ entries: [LedgerEntry]) -> [String: [Int64]] {
+        var references: [String: Set<Int64>] = [:]
+        for entry in entries {
+            if let shape = entry.shapeReference { references[entry.origin, default: []].insert(shape) }
+        }
+        return references.mapValues { $0.sorted() }
+    }
+
+    /// `entries` with the shapes they name attached (`shapes`: what the store read for `shapeReferences`). A record
+    /// whose shape is not among them, or is not a shape entry, fails the read: without it, the record would be read
+    /// as disclosing nothing.
+    static func attaching(_ shapes: [LedgerEntry], to entries: [LedgerEntry]) throws(LedgerError) -> [LedgerEntry] {
+        var byPlace: [String: [Int64: [UInt8]]] = [:]
+        for shape in shapes {
+            guard let head = EntryHead(shape.encoded), head[.kind] == Kind.shape.rawValue, head.seq == shape.sequence else { continue }
+            byPlace[shape.origin, default: [:]][shape.sequence] = shape.encoded
+        }
+        return try entries.map { entry throws(LedgerError) in
+            guard let reference = entry.shapeReference else { return entry }
+            guard reference < entry.sequence, let shape = byPlace[entry.origin]?[reference] else {
+                throw LedgerError(
+                    .shapeMissing, "record \(entry.sequence) names shape entry \(reference), which the log does not hold; run `mingate audit verify`")
+            }
+            var attached = entry
+            attached.shape = shape
+            return attached
+        }
+    }
 }
 
 /// What the writer is asked to append, before it has a sequence number and a time.
@@ -61,6 +116,9 @@ public enum LedgerDraft: Sendable {
     case refusals(RefusalSummary)
     case consent(ConsentEvent)
     case erasure(ErasureStatus)
+    /// Written by a store before the first record of a shape (`ShapeBook`), never asked for; `requestID` is that
+    /// record's request.
+    case shape(RecordShape, requestID: String)
 
     var requestID: String {
         switch self {
@@ -69,6 +127,7 @@ public enum LedgerDraft: Sendable {
         case .refusals(let summary): summary.id
         case .consent(let event): event.requestID
         case .erasure(let status): status.requestID
+        case .shape(_, let requestID): requestID
         }
     }
 
@@ -79,6 +138,7 @@ public enum LedgerDraft: Sendable {
         case .refusals: .refusals
         case .consent: .consent
         case .erasure: .erasure
+        case .shape: .shape
         }
     }
 }

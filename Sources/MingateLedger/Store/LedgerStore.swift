@@ -149,24 +149,35 @@ extension LedgerFilter {
     public var sinceText: String? { since.map(LedgerEncoding.timestamp) }
     public var untilText: String? { until.map(LedgerEncoding.timestamp) }
 
-    /// The columns this filter asks to equal a value, by their names in the stores' tables, and how to read each
-    /// from an entry's columns: what the stores turn into SQL and `matches` checks, from one list.
-    public var equalities: [(column: String, value: String, of: @Sendable (IndexColumns) -> String?)] {
+    /// The kinds of entry this filter asks for: its `kind`, and outcomes when `includeOutcomes` (never the shape
+    /// entries a request's decision may have written, which belong to every record of that shape).
+    public var kinds: [String] { includeOutcomes ? [kind.rawValue, LedgerEntry.Kind.outcome.rawValue] : [kind.rawValue] }
+
+    /// The columns this filter asks to equal a value, by their names in the stores' tables, the values the column may
+    /// hold (a subject key's column holds the whole key in version 1 records and its first 16 hex digits in version 2
+    /// ones), and how to read the value from an entry's columns: what the stores turn into SQL and `matches` checks,
+    /// from one list.
+    public var equalities: [(column: String, values: [String], value: String, of: @Sendable (IndexColumns) -> String?)] {
         let all: [(String, String?, @Sendable (IndexColumns) -> String?)] = [
             ("partner", partner, { $0.partner }), ("purpose", purpose, { $0.purpose }), ("caller", caller, { $0.caller }),
             ("subject_key", subjectKey, { $0.subjectKey }), ("decision", decision, { $0.decision }),
             ("request_id", requestID, { $0.requestID }),
         ]
-        return all.compactMap { column, value, read in value.map { (column, $0, read) } }
+        return all.compactMap { column, value, read in
+            value.map { value in
+                let stored = column == "subject_key" ? [value, String(value.prefix(IndexColumns.subjectPrefix))] : [value]
+                return (column, Array(Set(stored)).sorted(), value, read)
+            }
+        }
     }
 
     /// Whether an entry with given columns (derived from its canonical entry) is one this filter asks for; the
     /// filter's values are prepared once, for all the entries of a page.
     public func matcher() -> (IndexColumns) -> Bool {
         let (equalities, since, until) = (equalities, sinceText, untilText)
-        let kind: String? = includeOutcomes ? nil : self.kind.rawValue
+        let kinds = kinds
         return { columns in
-            if let kind, columns.kind != kind { return false }
+            if !kinds.contains(columns.kind) { return false }
             for equality in equalities where equality.of(columns) != equality.value { return false }
             if let since, columns.recordedAt < since { return false }
             if let until, columns.recordedAt >= until { return false }
@@ -178,14 +189,31 @@ extension LedgerFilter {
     /// not match was put there by an edited column: the answer cannot be trusted, so none is given.
     public func checked(_ entries: [LedgerEntry]) throws(LedgerError) -> [LedgerEntry] {
         let matches = matcher()
+        var kept: [LedgerEntry] = []
+        kept.reserveCapacity(entries.count)
         for entry in entries {
-            guard let (sequence, columns) = IndexColumns.of(entry: entry.encoded), sequence == entry.sequence, matches(columns) else {
-                throw LedgerError(
-                    .indexTampered,
-                    "record \(entry.sequence) came back from the ledger's index but its canonical entry does not match the search: an index column was edited; run `mingate audit verify`")
+            guard let (sequence, columns) = IndexColumns.of(entry: entry.encoded), sequence == entry.sequence else {
+                throw Self.tampered(entry)
             }
+            if matches(columns) {
+                kept.append(entry)
+                continue
+            }
+            // Another person whose key shares the 16 hex digits a version 2 column holds: an honest index, not this
+            // search's record.
+            var sameSubject = columns
+            sameSubject.subjectKey = subjectKey
+            guard let subjectKey, columns.shortSubject, columns.storedSubjectKey == String(subjectKey.prefix(IndexColumns.subjectPrefix)),
+                matches(sameSubject)
+            else { throw Self.tampered(entry) }
         }
-        return entries
+        return kept
+    }
+
+    private static func tampered(_ entry: LedgerEntry) -> LedgerError {
+        LedgerError(
+            .indexTampered,
+            "record \(entry.sequence) came back from the ledger's index but its canonical entry does not match the search: an index column was edited; run `mingate audit verify`")
     }
 }
 

@@ -18,6 +18,7 @@ public final class PostgresLedger: LedgerLog, Service {
     private let logger: Logger
     /// nil: read it from the table before the next append.
     private let nextSequence = NIOLockedValueBox<Int64?>(nil)
+    private let shapes = ShapeBook()
 
     public init(location: PostgresLedgerStore.Location, logger: Logger = Logger(label: "mingate.ledger.postgres")) {
         self.location = location
@@ -169,7 +170,7 @@ public final class PostgresLedger: LedgerLog, Service {
         } else {
             sequence = try await readNextSequence()
         }
-        let (insert, entries) = PostgresLedgerStore.insert(drafts, origin: location.origin, from: sequence, at: time)
+        let (insert, commit) = PostgresLedgerStore.insert(drafts, origin: location.origin, from: sequence, at: time, shapes: shapes)
         let logger = self.logger
         do {
             try await leased("ledger commit failed") { connection in
@@ -187,8 +188,9 @@ public final class PostgresLedger: LedgerLog, Service {
             nextSequence.withLockedValue { $0 = nil }
             throw error
         }
-        nextSequence.withLockedValue { $0 = sequence + Int64(entries.count) }
-        return entries
+        nextSequence.withLockedValue { $0 = sequence + Int64(commit.rows.count) }
+        shapes.learn(commit)
+        return commit.entries
     }
 
     public func leafHashes(in range: Range<Int64>) async throws(LedgerError) -> [MerkleTree.Hash] {
@@ -282,38 +284,28 @@ public final class PostgresLedger: LedgerLog, Service {
         let entries = try await leased("cannot query the ledger") { connection in
             let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
             var out: [LedgerEntry] = []
-            for try await (origin, seq, kind, recordedAt, requestID, entry) in rows.decode((String, Int64, String, String, String, ByteBuffer).self) {
-                var found = LedgerEntry(
-                    sequence: seq, kind: LedgerEntry.Kind(rawValue: kind) ?? .disclosure, recordedAt: recordedAt,
-                    requestID: requestID, encoded: Array(entry.readableBytesView))
-                found.origin = origin
-                out.append(found)
-            }
+            for try await row in rows { out.append(try PostgresLedgerStore.entry(row)) }
             return out
         }
-        return try filter.checked(entries)
+        return try await filter.checked(entries).withShapes(origin: location.origin, read)
+    }
+
+    /// Runs a query for `PostgresLedgerStore.entry` rows (the shape entries records name).
+    private func read(_ query: PostgresQuery) async throws(LedgerError) -> [LedgerEntry] {
+        let logger = self.logger
+        return try await leased("cannot read the ledger") { connection in
+            var out: [LedgerEntry] = []
+            for try await row in try await connection.query(query, logger: logger) { out.append(try PostgresLedgerStore.entry(row)) }
+            return out
+        }
     }
 
     public func entries(in range: Range<Int64>) async throws(LedgerError) -> [LedgerEntry] {
-        try await entries(
+        try await read(
             """
-            SELECT seq, kind, recorded_at, request_id, entry FROM ledger_entries
+            SELECT origin, seq, kind, recorded_at, request_id, entry FROM ledger_entries
             WHERE origin = \(location.origin) AND seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq
-            """, "cannot read the ledger")
-    }
-
-    private func entries(_ query: PostgresQuery, _ what: String) async throws(LedgerError) -> [LedgerEntry] {
-        let logger = self.logger
-        return try await leased(what) { connection in
-            let rows = try await connection.query(query, logger: logger)
-            var out: [LedgerEntry] = []
-            for try await (seq, kind, recordedAt, requestID, entry) in rows.decode((Int64, String, String, String, ByteBuffer).self) {
-                out.append(
-                    LedgerEntry(
-                        sequence: seq, kind: LedgerEntry.Kind(rawValue: kind) ?? .disclosure, recordedAt: recordedAt,
-                        requestID: requestID, encoded: Array(entry.readableBytesView)))
-            }
-            return out
-        }
+            """
+        ).withShapes(origin: location.origin, read)
     }
 }

@@ -22,6 +22,7 @@ public final class PostgresLedgerStore: LedgerStore {
     private let logger: Logger
     private var connection: PostgresConnection?
     private var nextSequence: Int64 = 0
+    private let shapes = ShapeBook()
 
     /// The tables, indexes and append-only triggers, created in one statement under a transaction-scoped advisory
     /// lock: instances starting together are serialised, and the lock ends with the statement whatever happens to
@@ -168,7 +169,7 @@ public final class PostgresLedgerStore: LedgerStore {
 
     public func append(_ drafts: [LedgerDraft], at time: Date) throws(LedgerError) -> [LedgerEntry] {
         try withConnection("ledger commit failed") { connection in
-            let (insert, entries) = Self.insert(drafts, origin: location.origin, from: nextSequence, at: time)
+            let (insert, commit) = Self.insert(drafts, origin: location.origin, from: nextSequence, at: time, shapes: shapes)
             _ = try connection.query("BEGIN", logger: logger).waitAtMost(Self.statementTimeout)
             do {
                 _ = try connection.query(insert, logger: logger).waitAtMost(Self.statementTimeout)
@@ -177,25 +178,25 @@ public final class PostgresLedgerStore: LedgerStore {
                 _ = try? connection.query("ROLLBACK", logger: logger).waitAtMost(Self.statementTimeout)
                 throw error
             }
-            nextSequence += Int64(entries.count)
-            return entries
+            nextSequence += Int64(commit.rows.count)
+            shapes.learn(commit)
+            return commit.entries
         }
     }
 
     public func entries(in range: Range<Int64>) throws(LedgerError) -> [LedgerEntry] {
-        try withConnection("cannot read the ledger") { connection in
-            let rows = try connection.query(
-                """
-                SELECT seq, kind, recorded_at, request_id, entry FROM ledger_entries
-                WHERE origin = \(location.origin) AND seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq
-                """, logger: logger
-            ).waitAtMost(Self.statementTimeout)
-            return try rows.map { row in
-                let (seq, kind, recordedAt, requestID, entry) = try row.decode((Int64, String, String, String, ByteBuffer).self)
-                return LedgerEntry(
-                    sequence: seq, kind: LedgerEntry.Kind(rawValue: kind) ?? .disclosure, recordedAt: recordedAt,
-                    requestID: requestID, encoded: Array(entry.readableBytesView))
-            }
+        try read(
+            """
+            SELECT origin, seq, kind, recorded_at, request_id, entry FROM ledger_entries
+            WHERE origin = \(location.origin) AND seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq
+            """, "cannot read the ledger"
+        ).withShapes(origin: location.origin) { query throws(LedgerError) in try read(query, "cannot read the ledger") }
+    }
+
+    /// Runs a query for `entry(_:)` rows.
+    private func read(_ query: PostgresQuery, _ what: String) throws(LedgerError) -> [LedgerEntry] {
+        try withConnection(what) { connection in
+            try connection.query(query, logger: logger).waitAtMost(Self.statementTimeout).map { try Self.entry($0) }
         }
     }
 
@@ -309,18 +310,10 @@ public final class PostgresLedgerStore: LedgerStore {
 
     public func query(_ filter: LedgerFilter, after: LedgerPosition, limit: Int) throws(LedgerError) -> [LedgerEntry] {
         let (sql, bindings) = try Self.querySQL(filter, after: after, limit: limit)
-        let entries = try withConnection("cannot query the ledger") { connection in
-            let rows = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).waitAtMost(Self.statementTimeout)
-            return try rows.map { row in
-                let (origin, seq, kind, recordedAt, requestID, entry) = try row.decode((String, Int64, String, String, String, ByteBuffer).self)
-                var found = LedgerEntry(
-                    sequence: seq, kind: LedgerEntry.Kind(rawValue: kind) ?? .disclosure, recordedAt: recordedAt,
-                    requestID: requestID, encoded: Array(entry.readableBytesView))
-                found.origin = origin
-                return found
-            }
+        let entries = try read(PostgresQuery(unsafeSQL: sql, binds: bindings), "cannot query the ledger")
+        return try filter.checked(entries).withShapes(origin: location.origin) { query throws(LedgerError) in
+            try read(query, "cannot query the ledger")
         }
-        return try filter.checked(entries)
     }
 
     public func rows(in range: Range<Int64>) throws(LedgerError) -> [StoredRow] {
@@ -344,21 +337,18 @@ public final class PostgresLedgerStore: LedgerStore {
         }
     }
 
-    /// The multi-row INSERT of a commit and the entries it writes, numbered from `sequence`; shared by this store and
-    /// `PostgresLedger`.
-    static func insert(_ drafts: [LedgerDraft], origin: String, from first: Int64, at time: Date) -> (PostgresQuery, [LedgerEntry]) {
-        var entries: [LedgerEntry] = []
-        entries.reserveCapacity(drafts.count)
-        var bindings = PostgresBindings(capacity: drafts.count * 12)
+    /// The multi-row INSERT of a commit and the entries it writes, numbered from `sequence` with the shape entries
+    /// `shapes` does not know yet; shared by this store and `PostgresLedger`.
+    static func insert(_ drafts: [LedgerDraft], origin: String, from first: Int64, at time: Date, shapes: ShapeBook)
+        -> (PostgresQuery, ShapeBook.Commit)
+    {
+        let commit = shapes.plan(drafts, from: first, recordedAt: LedgerEncoding.timestamp(time))
+        var bindings = PostgresBindings(capacity: commit.rows.count * 12)
         var rows: [String] = []
-        var sequence = first
-        let recordedAt = LedgerEncoding.timestamp(time)
-        for draft in drafts {
-            let entry = LedgerEntry(draft: draft, sequence: sequence, recordedAt: recordedAt)
+        for (entry, columns) in commit.rows {
             let base = bindings.count
             bindings.append(origin)
-            bindings.append(sequence)
-            let columns = IndexColumns(draft, recordedAt: recordedAt)
+            bindings.append(entry.sequence)
             bindings.append(columns.kind)
             bindings.append(columns.recordedAt)
             bindings.append(columns.requestID)
@@ -366,14 +356,34 @@ public final class PostgresLedgerStore: LedgerStore {
             bindings.append(ByteBuffer(bytes: entry.encoded))
             bindings.append(ByteBuffer(bytes: entry.leafHash))
             rows.append("(" + (1...12).map { "$\(base + $0)" }.joined(separator: ",") + ")")
-            entries.append(entry)
-            sequence += 1
         }
         let sql = """
             INSERT INTO ledger_entries (origin, seq, kind, recorded_at, request_id, partner, purpose, caller,
                 subject_key, decision, entry, leaf_hash) VALUES \(rows.joined(separator: ","))
             """
-        return (PostgresQuery(unsafeSQL: sql, binds: bindings), entries)
+        return (PostgresQuery(unsafeSQL: sql, binds: bindings), commit)
+    }
+
+    /// The query for the shape entries one log's records name (`LedgerEntry.shapeReferences`), in the columns
+    /// `entry(_:)` reads; shared by this store and `PostgresLedger`.
+    static func shapesQuery(origin: String, _ sequences: [Int64]) -> PostgresQuery {
+        var bindings = PostgresBindings()
+        bindings.append(origin)
+        for sequence in sequences { bindings.append(sequence) }
+        let list = (0..<sequences.count).map { "$\($0 + 2)" }.joined(separator: ",")
+        return PostgresQuery(
+            unsafeSQL: "SELECT origin, seq, kind, recorded_at, request_id, entry FROM ledger_entries WHERE origin = $1 AND seq IN (\(list))",
+            binds: bindings)
+    }
+
+    /// An entry from a row of `origin, seq, kind, recorded_at, request_id, entry`.
+    static func entry(_ row: PostgresRow) throws -> LedgerEntry {
+        let (origin, seq, kind, recordedAt, requestID, entry) = try row.decode((String, Int64, String, String, String, ByteBuffer).self)
+        var found = LedgerEntry(
+            sequence: seq, kind: LedgerEntry.Kind(rawValue: kind) ?? .disclosure, recordedAt: recordedAt,
+            requestID: requestID, encoded: Array(entry.readableBytesView))
+        found.origin = origin
+        return found
     }
 
     /// The SQL and bindings of a filtered query, shared by this store and `PostgresLedger`.
@@ -392,10 +402,14 @@ public final class PostgresLedgerStore: LedgerStore {
             conditions.append("origin = $\(bindings.count)")
         }
         // The kind is one of the enum's own raw values, never text from outside.
-        if !filter.includeOutcomes { conditions.append("kind = '\(filter.kind.rawValue)'") }
+        conditions.append("kind IN (\(filter.kinds.map { "'\($0)'" }.joined(separator: ",")))")
         for equality in filter.equalities {
-            bindings.append(equality.value)
-            conditions.append("\(equality.column) = $\(bindings.count)")
+            var placeholders: [String] = []
+            for value in equality.values {
+                bindings.append(value)
+                placeholders.append("$\(bindings.count)")
+            }
+            conditions.append("\(equality.column) IN (\(placeholders.joined(separator: ",")))")
         }
         if let since = filter.sinceText {
             bindings.append(since)
@@ -438,5 +452,32 @@ extension EventLoopFuture where Value: Sendable {
         cascade(to: promise)
         promise.futureResult.whenComplete { _ in deadline.cancel() }
         return try promise.futureResult.wait()
+    }
+}
+
+extension Array where Element == LedgerEntry {
+    /// These entries with the shape entries their version 2 decisions name attached, read with `read`, one query per
+    /// log they come from (entries read without an origin are `origin`'s).
+    func withShapes(origin: String, _ read: (PostgresQuery) throws(LedgerError) -> [LedgerEntry]) throws(LedgerError) -> [LedgerEntry] {
+        var shapes: [LedgerEntry] = []
+        for (log, sequences) in LedgerEntry.shapeReferences(self) {
+            for var shape in try read(PostgresLedgerStore.shapesQuery(origin: log.isEmpty ? origin : log, sequences)) {
+                shape.origin = log
+                shapes.append(shape)
+            }
+        }
+        return try LedgerEntry.attaching(shapes, to: self)
+    }
+
+    /// The same, reading asynchronously.
+    func withShapes(origin: String, _ read: (PostgresQuery) async throws(LedgerError) -> [LedgerEntry]) async throws(LedgerError) -> [LedgerEntry] {
+        var shapes: [LedgerEntry] = []
+        for (log, sequences) in LedgerEntry.shapeReferences(self) {
+            for var shape in try await read(PostgresLedgerStore.shapesQuery(origin: log.isEmpty ? origin : log, sequences)) {
+                shape.origin = log
+                shapes.append(shape)
+            }
+        }
+        return try LedgerEntry.attaching(shapes, to: self)
     }
 }

@@ -7,6 +7,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     private let database: SQLiteDatabase
     private let insert: SQLiteDatabase.Statement
     private var nextSequence: Int64
+    private let shapes = ShapeBook()
 
     public static let schema = """
         CREATE TABLE IF NOT EXISTS ledger_entries (
@@ -22,8 +23,8 @@ public final class SQLiteLedgerStore: LedgerStore {
             entry       BLOB NOT NULL,
             leaf_hash   BLOB NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS ledger_entries_partner ON ledger_entries(partner, purpose);
-        CREATE INDEX IF NOT EXISTS ledger_entries_subject ON ledger_entries(subject_key);
+        CREATE INDEX IF NOT EXISTS ledger_entries_partner ON ledger_entries(partner, purpose) WHERE partner IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS ledger_entries_subject ON ledger_entries(subject_key) WHERE subject_key IS NOT NULL;
         CREATE INDEX IF NOT EXISTS ledger_entries_request ON ledger_entries(request_id);
         CREATE TRIGGER IF NOT EXISTS ledger_entries_no_update BEFORE UPDATE ON ledger_entries
             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
@@ -64,7 +65,9 @@ public final class SQLiteLedgerStore: LedgerStore {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         database = try SQLiteDatabase(path: path)
-        try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=\(durable ? "FULL" : "OFF");")
+        // 8 KiB pages for a new file (an existing one keeps its own): a page of 4 KiB holds few enough records that
+        // the space left at its end was ~10% of the file.
+        try database.execute("PRAGMA page_size=8192; PRAGMA journal_mode=WAL; PRAGMA synchronous=\(durable ? "FULL" : "OFF");")
         try database.execute(Self.schema)
         insert = try database.prepare(
             """
@@ -79,16 +82,11 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     public func append(_ drafts: [LedgerDraft], at time: Date) throws(LedgerError) -> [LedgerEntry] {
         try database.execute("BEGIN IMMEDIATE")
-        var entries: [LedgerEntry] = []
-        entries.reserveCapacity(drafts.count)
         do throws(LedgerError) {
-            var sequence = nextSequence
-            let recordedAt = LedgerEncoding.timestamp(time)
-            for draft in drafts {
-                let entry = LedgerEntry(draft: draft, sequence: sequence, recordedAt: recordedAt)
+            let commit = shapes.plan(drafts, from: nextSequence, recordedAt: LedgerEncoding.timestamp(time))
+            for (entry, columns) in commit.rows {
                 insert.reset()
-                insert.bind(1, sequence)
-                let columns = IndexColumns(draft, recordedAt: recordedAt)
+                insert.bind(1, entry.sequence)
                 insert.bind(2, columns.kind)
                 insert.bind(3, columns.recordedAt)
                 insert.bind(4, columns.requestID)
@@ -96,12 +94,11 @@ public final class SQLiteLedgerStore: LedgerStore {
                 insert.bind(10, entry.encoded)
                 insert.bind(11, entry.leafHash)
                 _ = try insert.step()
-                entries.append(entry)
-                sequence += 1
             }
             try database.execute("COMMIT")
-            nextSequence = sequence
-            return entries
+            nextSequence += Int64(commit.rows.count)
+            shapes.learn(commit)
+            return commit.entries
         } catch {
             insert.reset()
             try? database.execute("ROLLBACK")
@@ -193,10 +190,10 @@ public final class SQLiteLedgerStore: LedgerStore {
         var conditions = ["seq > ?"]
         var values: [String] = []
         // The kind is one of the enum's own raw values, never text from outside.
-        if !filter.includeOutcomes { conditions.append("kind = '\(filter.kind.rawValue)'") }
+        conditions.append("kind IN (\(filter.kinds.map { "'\($0)'" }.joined(separator: ",")))")
         for equality in filter.equalities {
-            conditions.append("\(equality.column) = ?")
-            values.append(equality.value)
+            conditions.append("\(equality.column) IN (\(equality.values.map { _ in "?" }.joined(separator: ",")))")
+            values.append(contentsOf: equality.values)
         }
         if let since = filter.sinceText {
             conditions.append("recorded_at >= ?")
@@ -212,14 +209,8 @@ public final class SQLiteLedgerStore: LedgerStore {
         query.bind(1, after.sequence)
         for (offset, value) in values.enumerated() { query.bind(Int32(offset + 2), value) }
         query.bind(Int32(values.count + 2), Int64(limit))
-        var out: [LedgerEntry] = []
-        while try query.step() {
-            out.append(
-                LedgerEntry(
-                    sequence: query.int64(0), kind: LedgerEntry.Kind(rawValue: query.text(1) ?? "") ?? .disclosure,
-                    recordedAt: query.text(2) ?? "", requestID: query.text(3) ?? "", encoded: query.blob(4)))
-        }
-        return try filter.checked(out)
+        let out = try Self.entries(query)
+        return try withShapes(try filter.checked(out))
     }
 
     public func rows(in range: Range<Int64>) throws(LedgerError) -> [StoredRow] {
@@ -246,6 +237,21 @@ public final class SQLiteLedgerStore: LedgerStore {
             "SELECT seq, kind, recorded_at, request_id, entry FROM ledger_entries WHERE seq >= ? AND seq < ? ORDER BY seq")
         query.bind(1, range.lowerBound)
         query.bind(2, range.upperBound)
+        let out = try Self.entries(query)
+        return try withShapes(out)
+    }
+
+    /// The entries with the shape entries their version 2 decisions name attached, read in one query.
+    private func withShapes(_ entries: [LedgerEntry]) throws(LedgerError) -> [LedgerEntry] {
+        guard let references = LedgerEntry.shapeReferences(entries)[""] else { return entries }
+        let query = try database.prepare(
+            "SELECT seq, kind, recorded_at, request_id, entry FROM ledger_entries WHERE seq IN (\(references.map { _ in "?" }.joined(separator: ",")))")
+        for (offset, reference) in references.enumerated() { query.bind(Int32(offset + 1), reference) }
+        return try LedgerEntry.attaching(try Self.entries(query), to: entries)
+    }
+
+    /// The entries a query of `seq, kind, recorded_at, request_id, entry` returns.
+    private static func entries(_ query: SQLiteDatabase.Statement) throws(LedgerError) -> [LedgerEntry] {
         var out: [LedgerEntry] = []
         while try query.step() {
             out.append(

@@ -51,6 +51,7 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         public static let transformFailed = Code("transform_failed", 422)
         public static let ledgerUnavailable = Code("ledger_unavailable", 503)
         public static let ledgerIndexTampered = Code("ledger_index_tampered", 500)
+        public static let ledgerShapeMissing = Code("ledger_shape_missing", 500)
         public static let partnerUnreachable = Code("partner_unreachable", 502)
         public static let partnerTimeout = Code("partner_timeout", 504)
         public static let partnerResponseTooLarge = Code("partner_response_too_large", 502)
@@ -84,7 +85,7 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
             .unauthenticated, .callerNotAllowed, .badPath, .unknownPartner, .unknownPurpose, .routeNotAllowed,
             .unsupportedMediaType, .contentTypeMismatch, .bodyTooLarge, .malformedJSON, .duplicateKey, .jsonTooDeep,
             .invalidUTF8, .malformedForm, .malformedMultipart, .malformedQuery, .partTypeNotAllowed, .partTooLarge,
-            .transformFailed, .ledgerUnavailable, .ledgerIndexTampered, .partnerUnreachable, .partnerTimeout, .partnerResponseTooLarge,
+            .transformFailed, .ledgerUnavailable, .ledgerIndexTampered, .ledgerShapeMissing, .partnerUnreachable, .partnerTimeout, .partnerResponseTooLarge,
             .notFound, .subjectRequired, .legalReferenceRequired, .consentRequired, .transferConsentRequired,
             .guardianConsentRequired, .consentUnavailable, .duplicateControlHeader, .requestTimeout, .tooManyConnections,
             .methodNotAllowed, .badRequest, .badConsent, .policyInvalid, .internalError, .badHost, .malformedChunked,

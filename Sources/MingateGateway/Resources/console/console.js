@@ -429,14 +429,15 @@ async function showRecords() {
   }
   recordsState.next = data.next_after;
   const body = clear($("records-table").querySelector("tbody"));
-  for (const [index, record] of data.records.entries()) {
-    if (record.kind !== "disclosure") continue;
+  for (const [index, stored] of data.records.entries()) {
+    if (stored.kind !== "disclosure") continue;
     const origin = (data.origins || [])[index] || null;
+    const record = wholeRecord(stored, origin, data.shapes);
     const row = el("tr", { tabindex: "0", "data-seq": record.seq, class: record.decision === "refuse" ? "refused" : "" },
       el("td", {}, String(record.seq)), el("td", {}, record.time), el("td", {}, record.caller || "—"),
       el("td", {}, record.partner || "—"), el("td", {}, record.purpose || "—"),
       el("td", {}, record.decision === "forward" ? "forwarded" : "refused: " + record.reason),
-      el("td", {}, String((record.disclosed || []).length)), el("td", {}, String((record.withheld || []).length)));
+      el("td", {}, String(nodes(record.disclosed))), el("td", {}, String(nodes(record.withheld))));
     row.addEventListener("click", () => showRecord(record, origin));
     row.addEventListener("keydown", (e) => { if (e.key === "Enter") showRecord(record, origin); });
     body.append(row);
@@ -447,6 +448,28 @@ async function showRecords() {
     data.records.length + " record(s) " + start + (data.next_after === null ? "; no more." : "; more on the next page.");
   $("records-next").disabled = data.next_after === null;
   $("records-first").disabled = recordsState.after < 0;
+}
+
+// A version 2 decision names its shape entry (`shape`), which the page gives in `shapes` under ORIGIN#SEQ: the
+// record is read with the shape's members (`disclosed`, `withheld`, legal entity, route…); its own members win.
+function wholeRecord(record, origin, shapes) {
+  if (record.shape === undefined || record.shape === null) return record;
+  const shape = (shapes || {})[(origin || "") + "#" + record.shape];
+  if (!shape) return Object.assign({ disclosed: [], withheld: [], shape_missing: true }, record);
+  const whole = {};
+  for (const [name, value] of Object.entries(shape)) if (!["seq", "time", "kind", "request_id", "v"].includes(name)) whole[name] = value;
+  return Object.assign(whole, record);
+}
+
+// How many fields a `disclosed` or `withheld` list stands for: a version 2 template counts `count` nodes.
+function nodes(list) {
+  return (list || []).reduce((total, item) => total + (typeof item === "object" && item !== null && Number.isInteger(item.count) ? item.count : 1), 0);
+}
+
+// A listed path as shown: a template with its count (`$['items'][*]['sku']` ×3), a version 1 path as it is.
+function listedPath(item) {
+  if (typeof item === "string") return item;
+  return item.path + (item.count > 1 ? " ×" + item.count : "");
 }
 
 function definition(list, term, value) {
@@ -473,20 +496,23 @@ async function showRecord(record, origin) {
   definition(facts, "subject key", record.subject_key);
   definition(facts, "policy version", record.policy_version ? record.policy_version.slice(0, 16) + "…" : null);
   definition(facts, "body digest", record.body_digest);
+  // Format version 2: the entry holding what requests of this shape share, with its own inclusion proof.
+  if (record.shape !== undefined && record.shape !== null) definition(facts, "shape", "record " + record.shape + " (legal entity, basis, route, fields)");
   const outcome = el("dd", { class: "outcome" }, "looking…");
   facts.append(el("dt", {}, "outcome"), outcome);
   detail.append(facts);
 
-  detail.append(el("h4", {}, "Disclosed (" + (record.disclosed || []).length + ")"));
+  if (record.shape_missing) notice("ledger_shape_missing: record " + record.seq + " names shape " + record.shape + ", which this page does not hold");
+  detail.append(el("h4", {}, "Disclosed (" + nodes(record.disclosed) + ")"));
   if ((record.disclosed || []).length) {
     const table = el("table", { class: "fields" }, el("thead", {}, el("tr", {}, el("th", {}, "path"), el("th", {}, "category"), el("th", {}, "transform"))));
     const body = el("tbody");
-    for (const field of record.disclosed) body.append(el("tr", {}, el("td", {}, el("code", {}, field.path)), el("td", {}, field.category), el("td", {}, field.transform)));
+    for (const field of record.disclosed) body.append(el("tr", {}, el("td", {}, el("code", {}, listedPath(field))), el("td", {}, field.category), el("td", {}, field.transform)));
     table.append(body);
     detail.append(table);
   } else detail.append(el("p", {}, "Nothing."));
-  detail.append(el("h4", {}, "Withheld (" + (record.withheld || []).length + ")"));
-  detail.append((record.withheld || []).length ? el("ul", { class: "withheld" }, record.withheld.map((path) => el("li", {}, el("code", {}, path)))) : el("p", {}, "Nothing."));
+  detail.append(el("h4", {}, "Withheld (" + nodes(record.withheld) + ")"));
+  detail.append((record.withheld || []).length ? el("ul", { class: "withheld" }, record.withheld.map((item) => el("li", {}, el("code", {}, listedPath(item))))) : el("p", {}, "Nothing."));
   detail.append(el("p", {}, el("a", { href: "#proof/" + record.seq, class: "button" }, "Verify this record's inclusion proof")));
   detail.scrollIntoView({ block: "nearest" });
 

@@ -1,0 +1,111 @@
+import MingatePolicy
+
+/// What a decision record of format version 2 names once instead of repeating: the recipient's static facts (legal
+/// entity, country, legal basis, transfer basis), the route and policy version, and what was disclosed and withheld
+/// as path templates with counts (`$['items'][*]['sku']` ×3). The log holds it as a `shape` entry, written in the
+/// commit of the first record that has it; every later record with the same shape names that entry's sequence
+/// number. Requests of one caller to one purpose mostly share a shape, so a record costs a few hundred bytes
+/// instead of a few kilobytes (`docs/ledger-format.md`, version 2).
+public struct RecordShape: Sendable, Hashable {
+    /// One disclosed path template: how many nodes it stands for, their category and transform.
+    public struct Field: Sendable, Hashable {
+        public var path: String
+        public var count: Int
+        public var category: String
+        public var transform: String
+    }
+
+    /// One withheld path template and how many subtrees or fields it stands for.
+    public struct Withheld: Sendable, Hashable {
+        public var path: String
+        public var count: Int
+    }
+
+    public var partner: String?
+    public var partnerLegalEntity: String?
+    public var partnerCountry: String?
+    public var purpose: String?
+    public var legalBasis: String?
+    public var transferBasis: String?
+    public var method: String
+    public var route: String?
+    public var policyVersion: String
+    public var disclosed: [Field]
+    public var withheld: [Withheld]
+
+    /// The shape of a decision: its static facts, and its paths as templates counted in first-seen order.
+    public init(_ disclosure: Disclosure) {
+        partner = disclosure.partner
+        partnerLegalEntity = disclosure.partnerLegalEntity
+        partnerCountry = disclosure.partnerCountry
+        purpose = disclosure.purpose
+        legalBasis = disclosure.legalBasis
+        transferBasis = disclosure.transferBasis
+        method = disclosure.method
+        route = disclosure.route
+        policyVersion = disclosure.policyVersion
+        var fields: [Field] = []
+        var fieldIndex: [Field: Int] = [:]
+        for field in disclosure.disclosed {
+            let key = Field(path: Self.template(field.path), count: 0, category: field.category, transform: field.transform)
+            if let index = fieldIndex[key] {
+                fields[index].count += 1
+            } else {
+                fieldIndex[key] = fields.count
+                fields.append(Field(path: key.path, count: 1, category: key.category, transform: key.transform))
+            }
+        }
+        var withheld: [Withheld] = []
+        var withheldIndex: [String: Int] = [:]
+        for path in disclosure.withheld {
+            let template = Self.template(path)
+            if let index = withheldIndex[template] {
+                withheld[index].count += 1
+            } else {
+                withheldIndex[template] = withheld.count
+                withheld.append(Withheld(path: template, count: 1))
+            }
+        }
+        self.disclosed = fields
+        self.withheld = withheld
+    }
+
+    /// A normalized path with every array index written `[*]`: `$['items'][2]['sku']` → `$['items'][*]['sku']`.
+    /// Only index selectors change; a member name that looks like one (`$['a[0]']`) is left alone. Anything that is
+    /// not a normalized path (`header:accept`) comes back as it was.
+    public static func template(_ path: String) -> String {
+        let bytes = Array(path.utf8)
+        guard bytes.first == UInt8(ascii: "$"), bytes.contains(UInt8(ascii: "]")) else { return path }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        var quoted = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if quoted {
+                out.append(byte)
+                if byte == UInt8(ascii: "\\"), index + 1 < bytes.count {
+                    out.append(bytes[index + 1])
+                    index += 2
+                    continue
+                }
+                if byte == UInt8(ascii: "'") { quoted = false }
+                index += 1
+                continue
+            }
+            if byte == UInt8(ascii: "'") { quoted = true }
+            if byte == UInt8(ascii: "[") {
+                var end = index + 1
+                while end < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[end]) { end += 1 }
+                if end > index + 1, end < bytes.count, bytes[end] == UInt8(ascii: "]") {
+                    out.append(contentsOf: "[*]".utf8)
+                    index = end + 1
+                    continue
+                }
+            }
+            out.append(byte)
+            index += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
