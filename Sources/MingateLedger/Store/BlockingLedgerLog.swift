@@ -10,6 +10,7 @@ public final class BlockingLedgerLog: LedgerLog {
     private let readers: ReaderPool<any LedgerStore>?
     private let pool = NIOThreadPool(numberOfThreads: 1)
     private let writerStore = NIOLockedValueBox<ConfinedStore?>(nil)
+    public let blocks: BlockHashes? = BlockHashes()
 
     /// `opener` opens the writer's store; `reader`, when given, opens a store for reads (one per concurrent read).
     public init(
@@ -65,13 +66,22 @@ public final class BlockingLedgerLog: LedgerLog {
     }
 
     public func load() async throws(LedgerError) -> (leaves: [MerkleTree.Hash], lastCheckpoint: StoredCheckpoint?) {
-        try await write { store throws(LedgerError) in
-            (try store.leafHashes(in: 0..<Int64.max).map(\.hash), try store.latestCheckpoint())
+        let blocks = self.blocks
+        return try await write { store throws(LedgerError) in
+            let leaves = try store.leafHashes(in: 0..<Int64.max).map(\.hash)
+            blocks?.reset(leaves)
+            return (leaves, try store.latestCheckpoint())
         }
     }
 
     public func append(_ drafts: [LedgerDraft], at time: Date) async throws(LedgerError) -> [LedgerEntry] {
-        try await write { store throws(LedgerError) in try store.append(drafts, at: time) }
+        let blocks = self.blocks
+        // Extended on the writer's thread, in commit order, even when the caller has stopped waiting.
+        return try await write { store throws(LedgerError) in
+            let entries = try store.append(drafts, at: time)
+            blocks?.extend(entries)
+            return entries
+        }
     }
 
     public func leafHashes(in range: Range<Int64>) async throws(LedgerError) -> [MerkleTree.Hash] {

@@ -19,6 +19,7 @@ public final class PostgresLedger: LedgerLog, Service {
     /// nil: read it from the table before the next append.
     private let nextSequence = NIOLockedValueBox<Int64?>(nil)
     private let shapes = ShapeBook()
+    public let blocks: BlockHashes? = BlockHashes()
 
     public init(location: PostgresLedgerStore.Location, logger: Logger = Logger(label: "mingate.ledger.postgres")) {
         self.location = location
@@ -150,6 +151,7 @@ public final class PostgresLedger: LedgerLog, Service {
         }
         let leaves = try await leafHashes(in: 0..<Int64.max)
         nextSequence.withLockedValue { $0 = Int64(leaves.count) }
+        blocks?.reset(leaves)
         return (leaves, try await latestCheckpoint())
     }
 
@@ -186,10 +188,12 @@ public final class PostgresLedger: LedgerLog, Service {
         } catch {
             // The commit may or may not have landed: read the size again before the next append.
             nextSequence.withLockedValue { $0 = nil }
+            blocks?.invalidate()
             throw error
         }
         nextSequence.withLockedValue { $0 = sequence + Int64(commit.rows.count) }
         shapes.learn(commit)
+        blocks?.extend(commit.entries)
         return commit.entries
     }
 

@@ -44,31 +44,55 @@ public enum MerkleTree {
 
     /// PATH(m, D[n]): the inclusion proof of leaf `index` in the tree over `leaves`.
     public static func inclusionProof(_ index: Int, _ leaves: ArraySlice<Hash>) -> [Hash] {
-        let n = leaves.count
-        guard n > 1, index < n else { return [] }
-        let k = split(n)
         let start = leaves.startIndex
-        if index < k {
-            return inclusionProof(index, leaves[start..<start + k]) + [root(leaves[(start + k)...])]
-        }
-        return inclusionProof(index - k, leaves[(start + k)...]) + [root(leaves[start..<start + k])]
+        return inclusionProof(index, size: leaves.count) { root(leaves[(start + $0.lowerBound)..<(start + $0.upperBound)]) } ?? []
     }
 
     /// PROOF(m, D[n]): the consistency proof between the first `m` leaves and all of `leaves`.
     public static func consistencyProof(_ m: Int, _ leaves: ArraySlice<Hash>) -> [Hash] {
-        guard m > 0, m < leaves.count else { return [] }
-        return subproof(m, leaves, complete: true)
+        let start = leaves.startIndex
+        return consistencyProof(m, size: leaves.count) { root(leaves[(start + $0.lowerBound)..<(start + $0.upperBound)]) } ?? []
     }
 
-    static func subproof(_ m: Int, _ leaves: ArraySlice<Hash>, complete: Bool) -> [Hash] {
-        let n = leaves.count
-        if m == n { return complete ? [] : [root(leaves)] }
-        let k = split(n)
-        let start = leaves.startIndex
-        if m <= k {
-            return subproof(m, leaves[start..<start + k], complete: complete) + [root(leaves[(start + k)...])]
+    /// PATH(index, D[size]) from `subtree`, which gives MTH of the leaves in a range (or nil when it cannot): a log
+    /// answers it from stored block roots for the large complete subtrees and from leaf hashes for the rest
+    /// (`BlockHashes`). Nil when `subtree` gave none.
+    public static func inclusionProof(_ index: Int, size: Int, subtree: (Range<Int>) -> Hash?) -> [Hash]? {
+        guard size > 1, index >= 0, index < size else { return [] }
+        func path(_ m: Int, _ range: Range<Int>) -> [Hash]? {
+            guard range.count > 1 else { return [] }
+            let middle = range.lowerBound + split(range.count)
+            if m < middle - range.lowerBound {
+                guard let rest = path(m, range.lowerBound..<middle), let right = subtree(middle..<range.upperBound) else { return nil }
+                return rest + [right]
+            }
+            guard let rest = path(m - (middle - range.lowerBound), middle..<range.upperBound), let left = subtree(range.lowerBound..<middle)
+            else { return nil }
+            return rest + [left]
         }
-        return subproof(m - k, leaves[(start + k)...], complete: false) + [root(leaves[start..<start + k])]
+        return path(index, 0..<size)
+    }
+
+    /// PROOF(m, D[size]) from `subtree`, as `inclusionProof(_:size:subtree:)`.
+    public static func consistencyProof(_ m: Int, size: Int, subtree: (Range<Int>) -> Hash?) -> [Hash]? {
+        guard m > 0, m < size else { return [] }
+        func subproof(_ m: Int, _ range: Range<Int>, complete: Bool) -> [Hash]? {
+            if m == range.count {
+                guard !complete else { return [] }
+                return subtree(range).map { [$0] }
+            }
+            let middle = range.lowerBound + split(range.count)
+            if m <= middle - range.lowerBound {
+                guard let rest = subproof(m, range.lowerBound..<middle, complete: complete), let right = subtree(middle..<range.upperBound)
+                else { return nil }
+                return rest + [right]
+            }
+            guard let rest = subproof(m - (middle - range.lowerBound), middle..<range.upperBound, complete: false),
+                let left = subtree(range.lowerBound..<middle)
+            else { return nil }
+            return rest + [left]
+        }
+        return subproof(m, 0..<size, complete: true)
     }
 
     /// Verifies an inclusion proof (RFC 9162 §2.1.3.2). The leaf and every proof hash must be SHA-256 hashes (32
