@@ -262,6 +262,10 @@ public final class SQLiteLedgerStore: LedgerStore {
         return out
     }
 
+    /// Whether a commit would land: an insert into the entries table, rolled back (the table takes rows: no lock, no
+    /// trigger, no constraint in the way), then a durable commit of the file's header (`user_version`), which reaches
+    /// the disk like an append. A rolled-back insert alone stays in memory: with the disk full it succeeded while every
+    /// commit failed, and `/readyz` said ready between failures.
     public func probe() throws(LedgerError) {
         try database.execute("BEGIN IMMEDIATE")
         do throws(LedgerError) {
@@ -272,7 +276,17 @@ public final class SQLiteLedgerStore: LedgerStore {
             throw error
         }
         try database.execute("ROLLBACK")
+        probes = (probes + 1) % 1_000_000
+        do throws(LedgerError) {
+            try database.execute("BEGIN IMMEDIATE; PRAGMA user_version = \(probes); COMMIT;")
+        } catch {
+            try? database.execute("ROLLBACK")
+            throw error
+        }
     }
+
+    /// The probes' header value: changed by every probe, so each commits a write.
+    private var probes = 0
 
     /// Copies the WAL's committed pages into the database file and truncates the WAL, so the database, not an
     /// ever-growing WAL, holds the ledger. Readers in the middle of a read keep their snapshot; what they pin is
