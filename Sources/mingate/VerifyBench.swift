@@ -19,6 +19,8 @@ extension LedgerCommand {
         @Option(help: "The scratch SQLite file.") var path: String = "/tmp/mingate-verify-bench.sqlite"
         @Option(help: "Records in the ledger (two per forwarded request).") var entries: Int = 1_000_000
         @Option(help: "Records between signed checkpoints.") var checkpointEvery: Int = 1000
+        @Option(help: "Fail when a forwarded request costs more bytes on disk than this (the format's target: 1024).")
+        var maxBytesPerRequest: Int?
 
         func run() throws {
             guard entries > 0, checkpointEvery > 0 else { throw CommandFailure("--entries and --checkpoint-every are positive") }
@@ -35,8 +37,12 @@ extension LedgerCommand {
                 try store.maintain()
             }
             let bytes = Self.fileSize(path) + Self.fileSize(path + "-wal")
+            let perRequest = Double(bytes) / Double(size) * 2
             print(String(format: "on disk: %.1f MB, %.0f bytes per forwarded request (decision + outcome, indexes, hashes)",
-                Double(bytes) / 1e6, Double(bytes) / Double(size) * 2))
+                Double(bytes) / 1e6, perRequest))
+            if let maxBytesPerRequest, perRequest > Double(maxBytesPerRequest) {
+                throw CommandFailure(String(format: "%.0f bytes per forwarded request, over --max-bytes-per-request %d", perRequest, maxBytesPerRequest))
+            }
             let auditor = LedgerAuditor(verifier: signer.verifier)
             let (full, fullSeconds) = try Self.timed { try auditor.verify(store) }
             guard full.isValid else { throw CommandFailure("the bench ledger does not verify: \(full.problems.prefix(3))") }
