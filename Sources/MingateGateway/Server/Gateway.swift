@@ -54,8 +54,8 @@ public struct Gateway: Sendable {
         switch url {
         case .sqlite(let path, let durable):
             // A file that cannot be opened or created, or whose checkpoints another key's origin signed, is a
-            // configuration error: say so now. (A PostgreSQL log may be down at start: its writer refuses to append
-            // instead, and says so in /readyz.)
+            // configuration error: say so now. (A PostgreSQL log may be down at start: its writer finds a key of
+            // another origin when it first reaches the database, and ends, and the gateway with it.)
             do throws(LedgerError) {
                 let latest = try url.open().latestCheckpoint()
                 if let checkpointing, let mismatch = latest?.originMismatch(signing: checkpointing.origin) { throw mismatch }

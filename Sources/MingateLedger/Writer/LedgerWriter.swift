@@ -207,20 +207,25 @@ public final class LedgerWriter: Service, Sendable {
 
     // MARK: - The loop
 
+    /// Throws when the log must not be written with this key (`ledger_origin_mismatch`): the gateway stops, as it
+    /// does at start on a SQLite ledger, rather than serve 503s; on PostgreSQL, which may be down at start, that is
+    /// when it is first reached.
     public func run() async throws {
         await log.start()
         let io = TimedLog(log: log, timeout: commitTimeout, quickTimeout: min(commitTimeout, .seconds(2)))
-        await withGracefulShutdownHandler {
+        let refusal = await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 // Wakes the loop on a timer: idle checkpoints and store probes need no request to arrive.
                 group.addTask { await self.tick() }
-                await self.loop(io)
+                let refusal = await self.loop(io)
                 group.cancelAll()
+                return refusal
             }
         } onGracefulShutdown: {
             self.updateAndWake { $0.stopping = true }
         }
         await log.shutdown()
+        if let refusal { throw refusal }
     }
 
     private var tickInterval: Duration {
@@ -247,25 +252,33 @@ public final class LedgerWriter: Service, Sendable {
         }
     }
 
-    private func loop(_ io: TimedLog) async {
+    /// The group-commit loop; returns the refusal that ended it, if one did.
+    private func loop(_ io: TimedLog) async -> LedgerError? {
         var failureLines = FailureLines()
         var tree = CompactRange()
         var lastCheckpointTime = Date.distantPast
         var opened = false
-        /// Set when the store opened but must not be written with this key: no retry until a restart.
-        var refusal: LedgerError?
         var stopDeadline: ContinuousClock.Instant?
         var committedSinceMaintenance = false
         var lastMaintenance = ContinuousClock.now
         var lastHoldCheck = ContinuousClock.now
 
         while true {
-            if !opened && refusal == nil {
+            if !opened {
                 switch await open(io, &tree) {
                 case .opened:
                     opened = true
                     lastCheckpointTime = clock()
-                case .refused(let error): refusal = error
+                case .refused(let error):
+                    // Nothing is ever written with this key: what waits is refused, and the writer ends.
+                    let waiting = state.withLockedValue { state -> [Pending] in
+                        state.stopping = true
+                        defer { state.pending = [] }
+                        return state.pending
+                    }
+                    for pending in waiting { pending.continuation?.resume(throwing: error) }
+                    await stop()
+                    return error
                 case .unavailable: break
                 }
             }
@@ -288,7 +301,7 @@ public final class LedgerWriter: Service, Sendable {
                 } else if opened {
                     fail(batch, LedgerError(.storeUnavailable, state.withLockedValue { $0.lastFailure?.message } ?? "the ledger store is unavailable"))
                 } else {
-                    fail(batch, LedgerError(.storeUnavailable, refusal?.message ?? "the ledger store cannot be opened"))
+                    fail(batch, LedgerError(.storeUnavailable, state.withLockedValue { $0.lastFailure?.message } ?? "the ledger store cannot be opened"))
                     // Nothing can be written before the store opens: try again at the next tick, not in a hot loop
                     // over the entries that wait for it.
                     if !stopping { try? await Task.sleep(for: tickInterval) }
@@ -337,6 +350,12 @@ public final class LedgerWriter: Service, Sendable {
             }
             if batch.isEmpty { await waitForWork() }
         }
+        await stop()
+        return nil
+    }
+
+    /// The loop's end: the log released, `close()`'s callers woken.
+    private func stop() async {
         await log.releaseLog()
         let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             state.stopped = true
@@ -347,9 +366,8 @@ public final class LedgerWriter: Service, Sendable {
     }
 
     /// Opens the store and loads the tree. Unavailable (and unhealthy) when the store cannot be reached yet; refused
-    /// for good when the checkpoint key names another origin than the log's own checkpoints (every append is then
-    /// refused, `/readyz` says why, the log says it once: signing into another log's history would make neither
-    /// verify).
+    /// for good when the checkpoint key names another origin than the log's own checkpoints (the writer then ends,
+    /// and the gateway with it: signing into another log's history would make neither verify).
     enum Opening {
         case opened, unavailable
         case refused(LedgerError)
@@ -364,7 +382,7 @@ public final class LedgerWriter: Service, Sendable {
             // log to read) must not fail the first requests; one that is down fails fast on its own.
             let (hashes, lastCheckpoint) = try await io.run { log throws(LedgerError) in try await log.load() }
             if let checkpointing, let error = lastCheckpoint?.originMismatch(signing: checkpointing.origin) {
-                logger.critical("ledger refused until restarted with the log's key", metadata: ["ledger.error": "\(error.message)"])
+                logger.critical("ledger refused: the checkpoint key is another log's; stopping", metadata: ["ledger.error": "\(error.message)"])
                 markUnhealthy(error)
                 return .refused(error)
             }
