@@ -6,7 +6,7 @@ import MingatePolicy
 
 extension LedgerCommand {
     /// How fast `audit verify` checks a large ledger, and how many bytes a record costs on disk.
-    struct VerifyBench: ParsableCommand {
+    struct VerifyBench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "bench-verify",
             abstract: "Fill a scratch SQLite ledger (decision + outcome per request, a signed checkpoint every N) and time `audit verify` on it.",
@@ -22,7 +22,7 @@ extension LedgerCommand {
         @Option(help: "Fail when a forwarded request costs more bytes on disk than this (the format's target: 1024).")
         var maxBytesPerRequest: Int?
 
-        func run() throws {
+        func run() async throws {
             guard entries > 0, checkpointEvery > 0 else { throw CommandFailure("--entries and --checkpoint-every are positive") }
             let signer = try Self.benchSigner()
             var store: any LedgerStore = try SQLiteLedgerStore(path: path)
@@ -54,6 +54,29 @@ extension LedgerCommand {
             guard incremental.isValid else { throw CommandFailure("the incremental pass failed: \(incremental.problems.prefix(3))") }
             print(String(format: "verify --since-checkpoint (size %d): %d records checked in %.2f s: %.0f records/s",
                 kept.size, incremental.checkedEntries, incrementalSeconds, Double(incremental.checkedEntries) / incrementalSeconds))
+            try await timeReceipts(for: Int64(size / 3))
+        }
+
+        /// A receipt as the gateway computes it (its log keeps the block roots it built when it loaded the log) and
+        /// as the tools do (from every leaf hash up to the checkpoint); the two must be the same receipt.
+        func timeReceipts(for record: Int64) async throws {
+            let gateway = BlockingLedgerLog(store: try SQLiteLedgerStore(path: path))
+            await gateway.start()
+            let loadStarted = ContinuousClock.now
+            let loaded = try await gateway.load()
+            let loadSeconds = (ContinuousClock.now - loadStarted).inSeconds
+            let began = ContinuousClock.now
+            let fromBlocks = try await gateway.receipt(for: record)
+            let blocksSeconds = (ContinuousClock.now - began).inSeconds
+            await gateway.shutdown()
+            let (fromLeaves, leavesSeconds) = try await BlockingLedgerLog.using(try SQLiteLedgerStore(path: path)) { log in
+                let began = ContinuousClock.now
+                let receipt = try await log.receipt(for: record)
+                return (receipt, (ContinuousClock.now - began).inSeconds)
+            }
+            guard fromBlocks.text == fromLeaves.text else { throw CommandFailure("the receipts from block roots and from every leaf differ") }
+            print(String(format: "receipt for record %lld of %d: %.1f ms from block roots (built once, at load: %.2f s), %.1f ms from every leaf hash",
+                record, loaded.leaves.count, blocksSeconds * 1000, loadSeconds, leavesSeconds * 1000))
         }
 
         /// A fixed key, so a reused scratch ledger verifies across runs.
