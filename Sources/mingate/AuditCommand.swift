@@ -306,7 +306,7 @@ enum RecordTable {
             var lines: [String] = []
             var shapes: Set<[UInt8]> = []
             for entry in entries {
-                if let shape = entry.shape, shapes.insert(shape).inserted { lines.append(String(decoding: shape, as: UTF8.self)) }
+                if let shape = entry.shape?.encoded, shapes.insert(shape).inserted { lines.append(String(decoding: shape, as: UTF8.self)) }
                 lines.append(String(decoding: entry.encoded, as: UTF8.self))
             }
             return lines.joined(separator: "\n")

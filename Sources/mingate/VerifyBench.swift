@@ -64,6 +64,7 @@ extension LedgerCommand {
             await gateway.start()
             let loadStarted = ContinuousClock.now
             let loaded = try await gateway.load()
+            gateway.blocks?.reset(loaded.leaves)  // as the writer does when it opens the log
             let loadSeconds = (ContinuousClock.now - loadStarted).inSeconds
             let began = ContinuousClock.now
             let fromBlocks = try await gateway.receipt(for: record)

@@ -48,6 +48,27 @@ import Testing
         }
     }
 
+    @Test func theWriterKeepsTheBlocksInStepAndProofsFromThemMatch() async throws {
+        let path = LedgerWriterTests.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let signer = NoteSigner.generate(name: "test.mingate/blocks")
+        let log = BlockingLedgerLog(store: try SQLiteLedgerStore(path: path))
+        let writer = LedgerWriter(log: log, checkpointing: .init(signer: signer, origin: signer.name, interval: 0))
+        try await writer.running { writer in
+            for index in 0..<600 { _ = try await writer.append(LedgerWriterTests.disclosure(index)) }
+            #expect(log.blocks?.snapshot?.count == 601 / BlockHashes.leaves, "601 records (a shape first): two complete blocks")
+            for _ in 0..<100 where writer.unsignedEntries > 0 { try await Task.sleep(for: .milliseconds(20)) }
+            let checkpoint = try #require(try await log.latestCheckpoint())
+            #expect(checkpoint.size == 601, "every record signed before the receipts are asked for")
+            for record: Int64 in [0, 255, 256, 300, Int64(checkpoint.size) - 1] {
+                let fromBlocks = try await log.receipt(for: record)
+                let fromLeaves = try await BlockingLedgerLog.using(try SQLiteLedgerStore(path: path)) { try await $0.receipt(for: record) }
+                #expect(fromBlocks.text == fromLeaves.text, "record \(record)")
+                #expect(try InclusionReceipt(text: fromBlocks.text).verify(with: signer.verifier).size == checkpoint.size)
+            }
+        }
+    }
+
     @Test func anAppendOutOfStepMakesTheBlocksUnusable() {
         let blocks = BlockHashes()
         blocks.reset(Self.leaves(300))

@@ -126,23 +126,24 @@ struct AuditRoutes: Sendable {
         // Each record's log, in the same order (the records stay byte for byte what the tree holds). A store of one
         // log names it by its checkpoints.
         let ownOrigin = checkpoint?.origin
+        let origins = page.entries.map { $0.origin.isEmpty ? ownOrigin : $0.origin }
         body += Array(#"],"origins":["#.utf8)
-        for (offset, entry) in page.entries.enumerated() {
+        for (offset, origin) in origins.enumerated() {
             if offset > 0 { body.append(UInt8(ascii: ",")) }
-            if let origin = entry.origin.isEmpty ? ownOrigin : entry.origin { JSONWriter.writeString(origin, into: &body) } else { body += Array("null".utf8) }
+            if let origin { JSONWriter.writeString(origin, into: &body) } else { body += Array("null".utf8) }
         }
         // The shape entries the page's version 2 decisions name, byte for byte too, keyed `ORIGIN#SEQ`: the record's
         // entry in `origins` ("" when null) and its `shape`.
         body += Array(#"],"shapes":{"#.utf8)
         var written: Set<String> = []
-        for entry in page.entries {
+        for (entry, origin) in zip(page.entries, origins) {
             guard let shape = entry.shape, let reference = entry.shapeReference else { continue }
-            let key = "\((entry.origin.isEmpty ? ownOrigin : entry.origin) ?? "")#\(reference)"
+            let key = "\(origin ?? "")#\(reference)"
             guard written.insert(key).inserted else { continue }
             if written.count > 1 { body.append(UInt8(ascii: ",")) }
             JSONWriter.writeString(key, into: &body)
             body.append(UInt8(ascii: ":"))
-            body += shape
+            body += shape.encoded
         }
         body += Array(#"},"next_after":"#.utf8)
         switch page.next {

@@ -92,7 +92,7 @@ struct AuditSearch: Sendable {
             let batch = try await log.query(filter, after: cursor, limit: 1000)
             for entry in batch {
                 cursor = LedgerPosition(after: entry)
-                guard entry.document?["reason"]?.stringValue == reason else { continue }
+                guard entry.reason == reason else { continue }
                 found.append(entry)
                 if found.count == limit { return (found, cursor) }
             }

@@ -152,7 +152,8 @@ public struct LedgerAuditor: Sendable {
             if hash != row.leafHash {
                 report.problems.append(Problem(sequence: row.sequence, message: "edited: the record's bytes do not match its leaf hash"))
             }
-            if let (says, columns) = IndexColumns.of(entry: row.entry) {
+            // Read once: the columns, the sequence number and the shape reference all come from this scan.
+            if let head = EntryHead(row.entry), let says = head.seq, let columns = IndexColumns(head) {
                 if says != row.sequence {
                     report.problems.append(Problem(sequence: row.sequence, message: "moved: the record says it is record \(says)"))
                 }
@@ -167,7 +168,7 @@ public struct LedgerAuditor: Sendable {
                     report.problems.append(Problem(sequence: row.sequence, message: "out of order: earlier than the record before"))
                 }
                 previousTime = columns.recordedAt
-                checkShape(row, columns)
+                checkShape(row, head, columns)
             } else {
                 report.problems.append(Problem(sequence: row.sequence, message: "unreadable: not a canonical ledger entry"))
             }
@@ -178,13 +179,13 @@ public struct LedgerAuditor: Sendable {
         }
 
         /// A shape entry is remembered; a version 2 decision must name an earlier one of its partner and purpose.
-        mutating func checkShape(_ row: StoredRow, _ columns: IndexColumns) {
+        mutating func checkShape(_ row: StoredRow, _ head: EntryHead, _ columns: IndexColumns) {
             if columns.kind == LedgerEntry.Kind.shape.rawValue {
                 shapes[row.sequence] = columns
                 return
             }
             guard columns.kind == LedgerEntry.Kind.disclosure.rawValue || columns.kind == LedgerEntry.Kind.inbound.rawValue,
-                let head = EntryHead(row.entry), (head.version ?? 1) >= 2
+                (head.version ?? 1) >= 2
             else { return }
             guard let reference = head.shape, reference < row.sequence else {
                 report.problems.append(Problem(sequence: row.sequence, message: "incomplete: a version 2 decision that names no earlier shape entry"))

@@ -1,7 +1,8 @@
 import MingatePolicy
 
-/// The top-level members of a canonical entry that its index columns and `audit verify` need (`seq`, `v`, `shape`,
-/// `kind`, `time`, `request_id`, `partner`, `purpose`, `caller`, `subject_key`, `decision`), read in one pass over the bytes
+/// The top-level members of a canonical entry that its index columns, `audit verify` and a search by reason need
+/// (`seq`, `v`, `shape`, `kind`, `time`, `request_id`, `partner`, `purpose`, `caller`, `subject_key`, `decision`,
+/// `reason`), read in one pass over the bytes
 /// without building a tree: nested values (`disclosed`, `withheld`…) are skipped structurally. Verifying a large log
 /// spends most of its time here, so this is what lets `audit verify` read hundreds of thousands of records a second.
 ///
@@ -18,10 +19,12 @@ struct EntryHead {
     var members: [String?] = Array(repeating: nil, count: Member.allCases.count)
 
     enum Member: Int, CaseIterable {
-        case kind, time, requestID, partner, purpose, caller, subjectKey, decision
+        case kind, time, requestID, partner, purpose, caller, subjectKey, decision, reason
     }
 
-    static let wanted: [[UInt8]] = ["kind", "time", "request_id", "partner", "purpose", "caller", "subject_key", "decision"].map { Array($0.utf8) }
+    static let wanted: [[UInt8]] = ["kind", "time", "request_id", "partner", "purpose", "caller", "subject_key", "decision", "reason"].map {
+        Array($0.utf8)
+    }
 
     subscript(_ member: Member) -> String? { members[member.rawValue] }
 

@@ -26,6 +26,26 @@ public struct IndexColumns: Sendable, Equatable {
 
     /// The subject column as the store holds it.
     public var storedSubjectKey: String? { shortSubject ? subjectKey.map { String($0.prefix(Self.subjectPrefix)) } : subjectKey }
+
+    /// A searchable column (`partner`, `purpose`, `caller`, `subject_key`, `decision`, `request_id`): its value as the
+    /// record gives it, or with `stored` as the store holds it.
+    func value(of column: String, stored: Bool) -> String? {
+        switch column {
+        case "partner": partner
+        case "purpose": purpose
+        case "caller": caller
+        case "subject_key": stored ? storedSubjectKey : subjectKey
+        case "decision": decision
+        case "request_id": requestID
+        default: nil
+        }
+    }
+
+    /// The values a store's column holds for records whose `column` is `value`: a subject key whole (version 1) or its
+    /// prefix (version 2); any other column the value itself.
+    static func storedValues(_ value: String, column: String) -> [String] {
+        column == "subject_key" && value.count > subjectPrefix ? [value, String(value.prefix(subjectPrefix))] : [value]
+    }
 }
 
 extension IndexColumns {

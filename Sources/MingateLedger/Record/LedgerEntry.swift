@@ -35,9 +35,9 @@ public struct LedgerEntry: Sendable, Equatable {
 
     /// The RFC 6962 leaf hash of this entry, computed once from `encoded`.
     public let leafHash: [UInt8]
-    /// The canonical bytes of the `shape` entry a version 2 decision names, attached by the store that read both:
-    /// `document` reads the record with them.
-    public var shape: [UInt8]?
+    /// The `shape` entry a version 2 decision names, attached by the store that read both: `document` reads the
+    /// record with it.
+    public var shape: AttachedShape?
 
     public init(sequence: Int64, kind: Kind, recordedAt: String, requestID: String, encoded: [UInt8]) {
         self.sequence = sequence
@@ -68,13 +68,28 @@ public struct LedgerEntry: Sendable, Equatable {
     /// record's.
     public var document: JSONValue? {
         guard case .object(var record)? = try? JSONParser(maxDepth: 16).parse(encoded) else { return nil }
-        if let shape, case .object(let members)? = try? JSONParser(maxDepth: 16).parse(shape) {
-            for (name, value) in members.members where record[name] == nil && !Self.ownMembers.contains(name) { record[name] = value }
-        }
+        for (name, value) in shape?.members ?? [] where record[name] == nil { record[name] = value }
         return .object(record)
     }
 
-    private static let ownMembers: Set<String> = ["seq", "time", "kind", "request_id", "v"]
+    /// The record's own top-level `reason` (`allowed` or a refusal code), read without parsing the whole record.
+    public var reason: String? { EntryHead(encoded)?[.reason] }
+}
+
+/// A shape entry as attached to the records that name it: its canonical bytes (what the API returns beside them)
+/// and its members a record is read with, parsed once for every record of the page that names it.
+public struct AttachedShape: Sendable, Equatable {
+    public let encoded: [UInt8]
+    /// The shape's members but `seq`, `time`, `kind`, `request_id` and `v`, which are each record's own.
+    let members: [(name: String, value: JSONValue)]
+
+    init?(_ encoded: [UInt8]) {
+        guard case .object(let object)? = try? JSONParser(maxDepth: 16).parse(encoded) else { return nil }
+        self.encoded = encoded
+        members = object.members.filter { !["seq", "time", "kind", "request_id", "v"].contains($0.name) }
+    }
+
+    public static func == (lhs: AttachedShape, rhs: AttachedShape) -> Bool { lhs.encoded == rhs.encoded }
 }
 
 extension LedgerEntry {
@@ -91,10 +106,12 @@ extension LedgerEntry {
     /// whose shape is not among them, or is not a shape entry, fails the read: without it, the record would be read
     /// as disclosing nothing.
     static func attaching(_ shapes: [LedgerEntry], to entries: [LedgerEntry]) throws(LedgerError) -> [LedgerEntry] {
-        var byPlace: [String: [Int64: [UInt8]]] = [:]
+        var byPlace: [String: [Int64: AttachedShape]] = [:]
         for shape in shapes {
-            guard let head = EntryHead(shape.encoded), head[.kind] == Kind.shape.rawValue, head.seq == shape.sequence else { continue }
-            byPlace[shape.origin, default: [:]][shape.sequence] = shape.encoded
+            guard let head = EntryHead(shape.encoded), head[.kind] == Kind.shape.rawValue, head.seq == shape.sequence,
+                let attached = AttachedShape(shape.encoded)
+            else { continue }
+            byPlace[shape.origin, default: [:]][shape.sequence] = attached
         }
         return try entries.map { entry throws(LedgerError) in
             guard let reference = entry.shapeReference else { return entry }

@@ -66,22 +66,13 @@ public final class BlockingLedgerLog: LedgerLog {
     }
 
     public func load() async throws(LedgerError) -> (leaves: [MerkleTree.Hash], lastCheckpoint: StoredCheckpoint?) {
-        let blocks = self.blocks
-        return try await write { store throws(LedgerError) in
-            let leaves = try store.leafHashes(in: 0..<Int64.max).map(\.hash)
-            blocks?.reset(leaves)
-            return (leaves, try store.latestCheckpoint())
+        try await write { store throws(LedgerError) in
+            (try store.leafHashes(in: 0..<Int64.max).map(\.hash), try store.latestCheckpoint())
         }
     }
 
     public func append(_ drafts: [LedgerDraft], at time: Date) async throws(LedgerError) -> [LedgerEntry] {
-        let blocks = self.blocks
-        // Extended on the writer's thread, in commit order, even when the caller has stopped waiting.
-        return try await write { store throws(LedgerError) in
-            let entries = try store.append(drafts, at: time)
-            blocks?.extend(entries)
-            return entries
-        }
+        try await write { store throws(LedgerError) in try store.append(drafts, at: time) }
     }
 
     public func leafHashes(in range: Range<Int64>) async throws(LedgerError) -> [MerkleTree.Hash] {

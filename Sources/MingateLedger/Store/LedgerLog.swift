@@ -33,8 +33,8 @@ public protocol LedgerLog: Sendable {
     func cosignatures() async throws(LedgerError) -> [StoredCosignature]
     func query(_ filter: LedgerFilter, after: LedgerPosition, limit: Int) async throws(LedgerError) -> [LedgerEntry]
     func entries(in range: Range<Int64>) async throws(LedgerError) -> [LedgerEntry]
-    /// The roots of the log's complete blocks of leaves, kept by the log the writer loads and appends through (nil
-    /// in a log that does not keep them): what makes a proof read a few blocks, not every leaf hash.
+    /// The roots of the log's complete blocks of leaves, which the writer keeps in step with its tree (nil in a log
+    /// that does not keep them): what makes a proof read a few blocks, not every leaf hash.
     var blocks: BlockHashes? { get }
 }
 

@@ -153,59 +153,48 @@ extension LedgerFilter {
     /// entries a request's decision may have written, which belong to every record of that shape).
     public var kinds: [String] { includeOutcomes ? [kind.rawValue, LedgerEntry.Kind.outcome.rawValue] : [kind.rawValue] }
 
-    /// The columns this filter asks to equal a value, by their names in the stores' tables, the values the column may
-    /// hold (a subject key's column holds the whole key in version 1 records and its first 16 hex digits in version 2
-    /// ones), and how to read the value from an entry's columns: what the stores turn into SQL and `matches` checks,
-    /// from one list.
-    public var equalities: [(column: String, values: [String], value: String, of: @Sendable (IndexColumns) -> String?)] {
-        let all: [(String, String?, @Sendable (IndexColumns) -> String?)] = [
-            ("partner", partner, { $0.partner }), ("purpose", purpose, { $0.purpose }), ("caller", caller, { $0.caller }),
-            ("subject_key", subjectKey, { $0.subjectKey }), ("decision", decision, { $0.decision }),
-            ("request_id", requestID, { $0.requestID }),
+    /// The columns this filter asks to equal a value, by their names in the stores' tables, with the values a store's
+    /// column holds for it (`IndexColumns.storedValues`): what the stores turn into SQL and `matcher` checks, from one
+    /// list.
+    public var equalities: [(column: String, value: String, stored: [String])] {
+        let all: [(String, String?)] = [
+            ("partner", partner), ("purpose", purpose), ("caller", caller), ("subject_key", subjectKey), ("decision", decision),
+            ("request_id", requestID),
         ]
-        return all.compactMap { column, value, read in
-            value.map { value in
-                let stored = column == "subject_key" ? [value, String(value.prefix(IndexColumns.subjectPrefix))] : [value]
-                return (column, Array(Set(stored)).sorted(), value, read)
-            }
-        }
+        return all.compactMap { column, value in value.map { (column, $0, IndexColumns.storedValues($0, column: column)) } }
     }
 
-    /// Whether an entry with given columns (derived from its canonical entry) is one this filter asks for; the
-    /// filter's values are prepared once, for all the entries of a page.
-    public func matcher() -> (IndexColumns) -> Bool {
-        let (equalities, since, until) = (equalities, sinceText, untilText)
-        let kinds = kinds
+    /// Whether an entry with given columns (derived from its canonical entry) is one this filter asks for; with
+    /// `stored`, whether an honest index would return it (the columns as the store keeps them, against the values the
+    /// search asks the store for). The filter's values are prepared once, for all the entries of a page.
+    public func matcher(stored: Bool = false) -> (IndexColumns) -> Bool {
+        let (equalities, kinds, since, until) = (equalities, kinds, sinceText, untilText)
         return { columns in
             if !kinds.contains(columns.kind) { return false }
-            for equality in equalities where equality.of(columns) != equality.value { return false }
+            for equality in equalities {
+                let value = columns.value(of: equality.column, stored: stored)
+                let found = stored ? value.map(equality.stored.contains) ?? false : value == equality.value
+                if !found { return false }
+            }
             if let since, columns.recordedAt < since { return false }
             if let until, columns.recordedAt >= until { return false }
             return true
         }
     }
 
-    /// The entries an index returned for this filter, each checked through its canonical entry. An entry that does
-    /// not match was put there by an edited column: the answer cannot be trusted, so none is given.
+    /// The entries an index returned for this filter, each checked through its canonical entry. An index may be
+    /// coarser than the records (a version 2 subject column holds a key's prefix: two people can share it), so an
+    /// entry an honest index would return but the search does not ask for is left out; one an honest index would not
+    /// have returned was put there by an edited column: the answer cannot be trusted, so none is given.
     public func checked(_ entries: [LedgerEntry]) throws(LedgerError) -> [LedgerEntry] {
-        let matches = matcher()
+        let (matches, indexed) = (matcher(), matcher(stored: true))
         var kept: [LedgerEntry] = []
         kept.reserveCapacity(entries.count)
         for entry in entries {
-            guard let (sequence, columns) = IndexColumns.of(entry: entry.encoded), sequence == entry.sequence else {
+            guard let (sequence, columns) = IndexColumns.of(entry: entry.encoded), sequence == entry.sequence, indexed(columns) else {
                 throw Self.tampered(entry)
             }
-            if matches(columns) {
-                kept.append(entry)
-                continue
-            }
-            // Another person whose key shares the 16 hex digits a version 2 column holds: an honest index, not this
-            // search's record.
-            var sameSubject = columns
-            sameSubject.subjectKey = subjectKey
-            guard let subjectKey, columns.shortSubject, columns.storedSubjectKey == String(subjectKey.prefix(IndexColumns.subjectPrefix)),
-                matches(sameSubject)
-            else { throw Self.tampered(entry) }
+            if matches(columns) { kept.append(entry) }
         }
         return kept
     }

@@ -151,7 +151,6 @@ public final class PostgresLedger: LedgerLog, Service {
         }
         let leaves = try await leafHashes(in: 0..<Int64.max)
         nextSequence.withLockedValue { $0 = Int64(leaves.count) }
-        blocks?.reset(leaves)
         return (leaves, try await latestCheckpoint())
     }
 
@@ -188,12 +187,10 @@ public final class PostgresLedger: LedgerLog, Service {
         } catch {
             // The commit may or may not have landed: read the size again before the next append.
             nextSequence.withLockedValue { $0 = nil }
-            blocks?.invalidate()
             throw error
         }
         nextSequence.withLockedValue { $0 = sequence + Int64(commit.rows.count) }
         shapes.learn(commit)
-        blocks?.extend(commit.entries)
         return commit.entries
     }
 
@@ -284,17 +281,10 @@ public final class PostgresLedger: LedgerLog, Service {
 
     public func query(_ filter: LedgerFilter, after: LedgerPosition, limit: Int) async throws(LedgerError) -> [LedgerEntry] {
         let (sql, bindings) = try PostgresLedgerStore.querySQL(filter, after: after, limit: limit)
-        let logger = self.logger
-        let entries = try await leased("cannot query the ledger") { connection in
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-            var out: [LedgerEntry] = []
-            for try await row in rows { out.append(try PostgresLedgerStore.entry(row)) }
-            return out
-        }
-        return try await filter.checked(entries).withShapes(origin: location.origin, read)
+        return try await filter.checked(await read(PostgresQuery(unsafeSQL: sql, binds: bindings))).withShapes(read)
     }
 
-    /// Runs a query for `PostgresLedgerStore.entry` rows (the shape entries records name).
+    /// Runs a query for `PostgresLedgerStore.entry` rows (`origin, seq, kind, recorded_at, request_id, entry`).
     private func read(_ query: PostgresQuery) async throws(LedgerError) -> [LedgerEntry] {
         let logger = self.logger
         return try await leased("cannot read the ledger") { connection in
@@ -310,6 +300,6 @@ public final class PostgresLedger: LedgerLog, Service {
             SELECT origin, seq, kind, recorded_at, request_id, entry FROM ledger_entries
             WHERE origin = \(location.origin) AND seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq
             """
-        ).withShapes(origin: location.origin, read)
+        ).withShapes(read)
     }
 }

@@ -190,7 +190,7 @@ public final class PostgresLedgerStore: LedgerStore {
             SELECT origin, seq, kind, recorded_at, request_id, entry FROM ledger_entries
             WHERE origin = \(location.origin) AND seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq
             """, "cannot read the ledger"
-        ).withShapes(origin: location.origin) { query throws(LedgerError) in try read(query, "cannot read the ledger") }
+        ).withShapes { query throws(LedgerError) in try read(query, "cannot read the ledger") }
     }
 
     /// Runs a query for `entry(_:)` rows.
@@ -311,9 +311,7 @@ public final class PostgresLedgerStore: LedgerStore {
     public func query(_ filter: LedgerFilter, after: LedgerPosition, limit: Int) throws(LedgerError) -> [LedgerEntry] {
         let (sql, bindings) = try Self.querySQL(filter, after: after, limit: limit)
         let entries = try read(PostgresQuery(unsafeSQL: sql, binds: bindings), "cannot query the ledger")
-        return try filter.checked(entries).withShapes(origin: location.origin) { query throws(LedgerError) in
-            try read(query, "cannot query the ledger")
-        }
+        return try filter.checked(entries).withShapes { query throws(LedgerError) in try read(query, "cannot query the ledger") }
     }
 
     public func rows(in range: Range<Int64>) throws(LedgerError) -> [StoredRow] {
@@ -405,7 +403,7 @@ public final class PostgresLedgerStore: LedgerStore {
         conditions.append("kind IN (\(filter.kinds.map { "'\($0)'" }.joined(separator: ",")))")
         for equality in filter.equalities {
             var placeholders: [String] = []
-            for value in equality.values {
+            for value in equality.stored {
                 bindings.append(value)
                 placeholders.append("$\(bindings.count)")
             }
@@ -456,27 +454,21 @@ extension EventLoopFuture where Value: Sendable {
 }
 
 extension Array where Element == LedgerEntry {
-    /// These entries with the shape entries their version 2 decisions name attached, read with `read`, one query per
-    /// log they come from (entries read without an origin are `origin`'s).
-    func withShapes(origin: String, _ read: (PostgresQuery) throws(LedgerError) -> [LedgerEntry]) throws(LedgerError) -> [LedgerEntry] {
+    /// These entries (each read with its origin) with the shape entries their version 2 decisions name attached,
+    /// read with `read`, one query per log they come from.
+    func withShapes(_ read: (PostgresQuery) throws(LedgerError) -> [LedgerEntry]) throws(LedgerError) -> [LedgerEntry] {
         var shapes: [LedgerEntry] = []
-        for (log, sequences) in LedgerEntry.shapeReferences(self) {
-            for var shape in try read(PostgresLedgerStore.shapesQuery(origin: log.isEmpty ? origin : log, sequences)) {
-                shape.origin = log
-                shapes.append(shape)
-            }
+        for (origin, sequences) in LedgerEntry.shapeReferences(self) {
+            shapes += try read(PostgresLedgerStore.shapesQuery(origin: origin, sequences))
         }
         return try LedgerEntry.attaching(shapes, to: self)
     }
 
     /// The same, reading asynchronously.
-    func withShapes(origin: String, _ read: (PostgresQuery) async throws(LedgerError) -> [LedgerEntry]) async throws(LedgerError) -> [LedgerEntry] {
+    func withShapes(_ read: (PostgresQuery) async throws(LedgerError) -> [LedgerEntry]) async throws(LedgerError) -> [LedgerEntry] {
         var shapes: [LedgerEntry] = []
-        for (log, sequences) in LedgerEntry.shapeReferences(self) {
-            for var shape in try await read(PostgresLedgerStore.shapesQuery(origin: log.isEmpty ? origin : log, sequences)) {
-                shape.origin = log
-                shapes.append(shape)
-            }
+        for (origin, sequences) in LedgerEntry.shapeReferences(self) {
+            shapes += try await read(PostgresLedgerStore.shapesQuery(origin: origin, sequences))
         }
         return try LedgerEntry.attaching(shapes, to: self)
     }

@@ -53,13 +53,13 @@ public final class SQLiteLedgerStore: LedgerStore {
             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
         """
 
-    /// `durable: false` (`sqlite:PATH?sync=off`) skips the fsync: for measuring what durability costs, never
-    /// for a real ledger.
     /// The writer's hold on the log: an exclusive `flock` on `PATH.writer`, which the kernel drops when the process
     /// ends, however it ends.
     private var writerLock: Int32 = -1
     private let path: String
 
+    /// `durable: false` (`sqlite:PATH?sync=off`) skips the fsync: for measuring what durability costs, never
+    /// for a real ledger.
     public init(path: String, durable: Bool = true) throws(LedgerError) {
         self.path = path
         let directory = (path as NSString).deletingLastPathComponent
@@ -192,8 +192,8 @@ public final class SQLiteLedgerStore: LedgerStore {
         // The kind is one of the enum's own raw values, never text from outside.
         conditions.append("kind IN (\(filter.kinds.map { "'\($0)'" }.joined(separator: ",")))")
         for equality in filter.equalities {
-            conditions.append("\(equality.column) IN (\(equality.values.map { _ in "?" }.joined(separator: ",")))")
-            values.append(contentsOf: equality.values)
+            conditions.append("\(equality.column) IN (\(equality.stored.map { _ in "?" }.joined(separator: ",")))")
+            values.append(contentsOf: equality.stored)
         }
         if let since = filter.sinceText {
             conditions.append("recorded_at >= ?")

@@ -4,10 +4,10 @@ import NIOConcurrencyHelpers
 /// bytes per block: 625 KB for 5 million records), so an inclusion or consistency proof reads those and the leaf
 /// hashes of at most three blocks instead of every leaf hash of the tree.
 ///
-/// Built from the leaf hashes the writer loads at start and extended by every append, in order. Anything out of
-/// order (a commit whose answer was lost and that landed after all) makes it unusable until the next load; proofs
-/// then read every leaf hash as before. It is a cache: a proof computed from it is checked by whoever verifies it
-/// against the signed checkpoint's root, like any other.
+/// The writer keeps it in step with its own tree (`CompactRange`): built from the leaf hashes it loads at start,
+/// extended by every commit, rebuilt with the tree when a commit that timed out landed after all. An append that does
+/// not continue it makes it unusable until then (proofs read every leaf hash, as before). It is a cache: a proof
+/// computed from it is checked by whoever verifies it against the signed checkpoint's root, like any other.
 public final class BlockHashes: Sendable {
     public static let leaves = 256
 
@@ -24,7 +24,7 @@ public final class BlockHashes: Sendable {
     public init() {}
 
     /// After a load: the blocks of the log's leaves, all of them.
-    func reset(_ leaves: [MerkleTree.Hash]) {
+    public func reset(_ leaves: [MerkleTree.Hash]) {
         var fresh = State()
         fresh.blocks.reserveCapacity(leaves.count / Self.leaves + 1)
         var start = 0
@@ -53,11 +53,6 @@ public final class BlockHashes: Sendable {
                 }
             }
         }
-    }
-
-    /// After a commit whose outcome is unknown.
-    func invalidate() {
-        state.withLockedValue { $0 = State() }
     }
 
     /// The complete blocks' roots, as far as they reach; nil when unusable.

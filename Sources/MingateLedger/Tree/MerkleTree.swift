@@ -170,6 +170,11 @@ public struct CompactRange: Sendable {
 
     public init() {}
 
+    /// The edge of the tree over `leaves`.
+    public init(_ leaves: [MerkleTree.Hash]) {
+        for leaf in leaves { append(leaf) }
+    }
+
     public mutating func append(_ leaf: MerkleTree.Hash) {
         var hash = leaf
         var count = size

@@ -386,14 +386,14 @@ public final class LedgerWriter: Service, Sendable {
                 markUnhealthy(error)
                 return .refused(error)
             }
-            tree = CompactRange()
-            for hash in hashes { tree.append(hash) }
+            tree = CompactRange(hashes)
+            log.blocks?.reset(hashes)
             if let importing {
                 let drafts = try await io.run { log throws(LedgerError) in try await importing(log) }
                 if !drafts.isEmpty {
                     let time = clock()
                     let entries = try await io.run { log throws(LedgerError) in try await log.append(drafts, at: time) }
-                    for entry in entries { tree.append(entry.leafHash) }
+                    grow(&tree, entries)
                     logger.notice("imported the consent history and erasure log of an earlier version into the ledger", metadata: ["ledger.entries": "\(entries.count)"])
                 }
             }
@@ -426,12 +426,12 @@ public final class LedgerWriter: Service, Sendable {
         do {
             let entries = try await io.run { log throws(LedgerError) in try await log.append(drafts, at: time) }
             if let first = entries.first, first.sequence != Int64(tree.size) {
-                // A commit that timed out earlier landed after all: rebuild the tree from the store.
+                // A commit that timed out earlier landed after all: rebuild the tree (and its blocks) from the store.
                 let hashes = try await io.run { log throws(LedgerError) in try await log.leafHashes(in: 0..<first.sequence) }
-                tree = CompactRange()
-                for hash in hashes { tree.append(hash) }
+                tree = CompactRange(hashes)
+                log.blocks?.reset(hashes)
             }
-            for entry in entries { tree.append(entry.leafHash) }
+            grow(&tree, entries)
             let size = Int64(tree.size)
             state.withLockedValue { state in
                 if !state.healthy { logger.notice("ledger store recovered") }
@@ -454,6 +454,12 @@ public final class LedgerWriter: Service, Sendable {
 
     /// Decisions fail now (their requests get 503, nothing forwarded); entries nobody waits for go back to the
     /// front of the queue for the next try.
+    /// Committed entries join the tree and the log's block roots, which stay in step with it.
+    private func grow(_ tree: inout CompactRange, _ entries: [LedgerEntry]) {
+        for entry in entries { tree.append(entry.leafHash) }
+        log.blocks?.extend(entries)
+    }
+
     private func fail(_ batch: [Pending], _ error: LedgerError) {
         let retry = batch.filter { $0.continuation == nil }
         state.withLockedValue { $0.pending.insert(contentsOf: retry, at: 0) }
