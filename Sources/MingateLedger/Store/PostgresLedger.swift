@@ -174,16 +174,9 @@ public final class PostgresLedger: LedgerLog, Service {
         let (insert, commit) = PostgresLedgerStore.insert(drafts, origin: location.origin, from: sequence, at: time, shapes: shapes)
         let logger = self.logger
         do {
-            try await leased("ledger commit failed") { connection in
-                try await connection.query("BEGIN", logger: logger)
-                do {
-                    try await connection.query(insert, logger: logger)
-                    try await connection.query("COMMIT", logger: logger)
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
-                    throw error
-                }
-            }
+            // One statement, its own transaction: all the rows or none, and nothing left open on a pooled
+            // connection if the client stops between statements.
+            try await leased("ledger commit failed") { connection in try await connection.query(insert, logger: logger) }
         } catch {
             // The commit may or may not have landed: read the size again before the next append.
             nextSequence.withLockedValue { $0 = nil }

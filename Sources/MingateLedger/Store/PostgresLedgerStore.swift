@@ -170,14 +170,8 @@ public final class PostgresLedgerStore: LedgerStore {
     public func append(_ drafts: [LedgerDraft], at time: Date) throws(LedgerError) -> [LedgerEntry] {
         try withConnection("ledger commit failed") { connection in
             let (insert, commit) = Self.insert(drafts, origin: location.origin, from: nextSequence, at: time, shapes: shapes)
-            _ = try connection.query("BEGIN", logger: logger).waitAtMost(Self.statementTimeout)
-            do {
-                _ = try connection.query(insert, logger: logger).waitAtMost(Self.statementTimeout)
-                _ = try connection.query("COMMIT", logger: logger).waitAtMost(Self.statementTimeout)
-            } catch {
-                _ = try? connection.query("ROLLBACK", logger: logger).waitAtMost(Self.statementTimeout)
-                throw error
-            }
+            // One statement, its own transaction: all the rows or none.
+            _ = try connection.query(insert, logger: logger).waitAtMost(Self.statementTimeout)
             nextSequence += Int64(commit.rows.count)
             shapes.learn(commit)
             return commit.entries
