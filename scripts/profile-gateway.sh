@@ -3,6 +3,8 @@
 #
 #   scripts/profile-gateway.sh [OUT.svg]          # default docs/flame-after.svg
 #   BIN=/path/to/mingate SECS=10 scripts/profile-gateway.sh /tmp/flame.svg
+#   PERF=0 BIN=/path/to/mingate scripts/profile-gateway.sh  # req/s and CPU µs per request only, no sampling
+#                                                            # (alternate two builds this way to compare them)
 #
 # Starts the peers' stand-in partner (nginx `return 200`, ../shared/bench/conf) on :18080, the gateway (release
 # build, durable SQLite ledger, bench/partners) on :18090, warms up, then runs wrk -t1 -c32 with the benchmark's
@@ -16,7 +18,9 @@ SECS="${SECS:-8}"
 SHARED_BENCH="${SHARED_BENCH:-$ROOT/../shared/bench}"
 BIN="${BIN:-$ROOT/.build/release/mingate}"
 [ -x "$BIN" ] || swift build -c release --product mingate
-for p in nginx wrk perf; do command -v "$p" >/dev/null || { echo "profile: needs $p (apt-get install nginx wrk linux-perf)" >&2; exit 1; }; done
+PERF="${PERF:-1}"
+TOOLS="nginx wrk"; [ "$PERF" = 1 ] && TOOLS="$TOOLS perf"
+for p in $TOOLS; do command -v "$p" >/dev/null || { echo "profile: needs $p (apt-get install nginx wrk linux-perf)" >&2; exit 1; }; done
 
 WORK=$(mktemp -d /tmp/mingate-profile.XXXXXX)
 cleanup() {
@@ -41,16 +45,20 @@ for _ in $(seq 100); do curl -fs http://127.0.0.1:18090/healthz >/dev/null 2>&1 
 URL=http://127.0.0.1:18090/p/logistics-co/delivery/v1/shipments
 (cd "$WORK" && PAYLOAD="$WORK/payload.json" wrk -t1 -c32 -d2s -s post.lua "$URL" >/dev/null)
 T0=$(awk '{print $14+$15}' /proc/$GW/stat)
-perf record -F 999 -g -o "$WORK/perf.data" -p "$GW" -- sleep "$SECS" >/dev/null 2>&1 &
-PERF=$!
+if [ "$PERF" = 1 ]; then
+  perf record -F 999 -g -o "$WORK/perf.data" -p "$GW" -- sleep "$SECS" >/dev/null 2>&1 &
+  PERF_PID=$!
+fi
 (cd "$WORK" && PAYLOAD="$WORK/payload.json" wrk -t1 -c32 -d"${SECS}s" --latency -s post.lua "$URL" > "$WORK/wrk.txt")
 T1=$(awk '{print $14+$15}' /proc/$GW/stat)
-wait $PERF || true
+[ -n "${PERF_PID:-}" ] && { wait "$PERF_PID" || true; }
 if grep -q "Non-2xx" "$WORK/wrk.txt"; then echo "profile: the gateway refused bench traffic" >&2; grep Non-2xx "$WORK/wrk.txt" >&2; exit 1; fi
 REQ=$(awk '/^WRKSTAT/{for(i=1;i<=NF;i++) if ($i ~ /^requests=/) {split($i,a,"="); print a[2]}}' "$WORK/wrk.txt")
 HZ=$(getconf CLK_TCK)
 awk -v t=$((T1-T0)) -v r="$REQ" -v s="$SECS" -v hz="$HZ" \
-  'END{printf "[profile] %.0f req/s, %.1f µs CPU per request (perf sampling adds a few per cent)\n", r/s, t*1e6/hz/r}' /dev/null
+  'END{printf "[profile] %.0f req/s, %.1f µs CPU per request\n", r/s, t*1e6/hz/r}' /dev/null
+[ "$PERF" = 1 ] || exit 0
+echo "[profile] (perf sampling adds a few per cent to that)" >&2
 perf script -i "$WORK/perf.data" 2>/dev/null \
   | python3 scripts/flamegraph.py --title "${TITLE:-mingate} under wrk -t1 -c32, $(date -u +%Y-%m-%d)" ${FOLDED:+--folded "$FOLDED"} > "$OUT"
 echo "[profile] wrote $OUT" >&2

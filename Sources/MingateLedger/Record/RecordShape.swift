@@ -74,8 +74,17 @@ public struct RecordShape: Sendable, Hashable {
     /// Only index selectors change; a member name that looks like one (`$['a[0]']`) is left alone. Anything that is
     /// not a normalized path (`header:accept`) comes back as it was.
     public static func template(_ path: String) -> String {
+        var path = path
+        // Most paths have no index at all: they are their own template, without a copy.
+        let indexed = path.withUTF8 { utf8 -> Bool in
+            guard utf8.first == UInt8(ascii: "$"), utf8.count > 2 else { return false }
+            for position in 0..<(utf8.count - 1) where utf8[position] == UInt8(ascii: "[") {
+                if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(utf8[position + 1]) { return true }
+            }
+            return false
+        }
+        guard indexed else { return path }
         let bytes = Array(path.utf8)
-        guard bytes.first == UInt8(ascii: "$"), bytes.contains(UInt8(ascii: "]")) else { return path }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var index = 0

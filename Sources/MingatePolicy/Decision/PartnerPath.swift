@@ -36,6 +36,12 @@ public struct PartnerPath: Sendable, Equatable {
 
     static func checkSegment(_ segment: Substring) throws(Refusal) -> String {
         if segment.isEmpty { throw Refusal(.badPath, "empty path segment ('//')") }
+        // Nearly every segment is printable ASCII without escapes or backslashes: nothing to decode or look for.
+        if segment != ".", segment != "..",
+            !segment.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F || $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "\\") })
+        {
+            return String(segment)
+        }
         let lower = segment.lowercased()
         if lower.contains("%2f") || lower.contains("%5c") || segment.contains("\\") {
             throw Refusal(.badPath, "encoded slash or backslash in the path")

@@ -86,6 +86,8 @@ private struct Reader {
             position += 1
             return .object(object)
         }
+        // Request bodies are made of small objects: one allocation for up to eight members, not four as it grows.
+        object.reserveCapacity(8)
         while true {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
@@ -122,6 +124,7 @@ private struct Reader {
             position += 1
             return .array(elements)
         }
+        elements.reserveCapacity(4)
         while true {
             skipWhitespace()
             elements.append(try readValue(depth: depth))

@@ -97,6 +97,8 @@ public struct JSONObject: Sendable {
     /// Whether `name` is present already; the parser uses it to refuse duplicate keys.
     public func contains(_ name: String) -> Bool { position(of: name) != nil }
 
+    mutating func reserveCapacity(_ count: Int) { members.reserveCapacity(count) }
+
     /// Appends a member known not to be present (the parser checks first).
     mutating func append(_ name: String, _ value: JSONValue) {
         if index != nil {
