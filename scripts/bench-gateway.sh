@@ -6,6 +6,13 @@
 #   DURATION=5s REPS=1 scripts/bench-gateway.sh               # quicker
 #   SMOKE=1 scripts/bench-gateway.sh                          # CI: 2 s, one rep, debug build; checks, no figures
 #   MINGATE_BIN=/path/to/mingate scripts/bench-gateway.sh     # measure another build (an earlier commit's)
+#   RATE=7000 scripts/bench-gateway.sh                        # every target paced to ~7,000 req/s (latency at load)
+#
+# RATE paces the load instead of saturating: each connection waits DELAY_MS (default 10) after each answer before
+# its next request (wrk's `delay()`; wrk has no fixed-rate mode and wrk2 is not in Debian), with CONNS = RATE ×
+# DELAY_MS / 1000 connections. A target answering within a few ms then gets close to RATE; one that cannot keep up
+# gets less, and the req/s column shows it. This is a closed loop: a target that stalls also slows its own load
+# (coordinated omission), so a p99 here is a floor, not the open-loop figure.
 #
 # The gateway gets what a real caller sends: a bearer token and the data subject (X-Mingate-Subject). peers.sh's
 # wrk script sends neither, so this runs a temporary copy of ../shared/bench whose post.lua adds both to every
@@ -54,6 +61,13 @@ cp -r "$SHARED_BENCH" "$WORK/bench"
 chmod -R u+w "$WORK/bench"
 sed -i 's|^wrk.headers\["Content-Type"\] = "application/json"|&\nwrk.headers["Authorization"] = "Bearer bench-token-not-secret"\nwrk.headers["X-Mingate-Subject"] = "customer-8812"|' "$WORK/bench/post.lua"
 grep -q 'X-Mingate-Subject' "$WORK/bench/post.lua" || { echo "bench: could not patch post.lua" >&2; exit 1; }
+if [ -n "${RATE:-}" ]; then
+  DELAY_MS="${DELAY_MS:-10}"
+  export CONNS=$(( RATE * DELAY_MS / 1000 ))
+  [ "$CONNS" -ge 1 ] || { echo "bench: RATE × DELAY_MS gives no connection" >&2; exit 1; }
+  printf '\nfunction delay()\n  return %d\nend\n' "$DELAY_MS" >> "$WORK/bench/post.lua"
+  echo "[bench] paced: $CONNS connections, each waiting ${DELAY_MS} ms after every answer (at most ~$RATE req/s per target)" >&2
+fi
 
 PIN_PREFIX=()
 [ "${PIN:-0}" = 1 ] && PIN_PREFIX=(taskset -c 1)
