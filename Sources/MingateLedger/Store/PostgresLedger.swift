@@ -176,7 +176,7 @@ public final class PostgresLedger: LedgerLog, Service {
         do {
             // One statement, its own transaction: all the rows or none, and nothing left open on a pooled
             // connection if the client stops between statements.
-            try await leased("ledger commit failed") { connection in try await connection.query(insert, logger: logger) }
+            _ = try await leased("ledger commit failed") { connection in try await connection.query(insert, logger: logger) }
         } catch {
             // The commit may or may not have landed: read the size again before the next append.
             nextSequence.withLockedValue { $0 = nil }
