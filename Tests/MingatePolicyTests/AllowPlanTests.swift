@@ -73,6 +73,20 @@ import Testing
         }
     }
 
+    @Test func manyNamesAndIndexesAtOneNodeWalkAlike() throws {
+        // Past `AllowPlan.scanLimit` a node looks its names and indexes up in a table instead of scanning them.
+        let names = (0..<12).map { "f\($0)" } + ["caf\u{E9}"]
+        let members = (names + ["cafe\u{301}", "g1", "pin"]).map { "\"\($0)\":[0,1,2,3,4,5,6,7,8,9,10,11]" }
+        let document = try JSONParser().parse("{" + members.joined(separator: ",") + "}")
+        let rules = try Self.rules(
+            names.map { ("$['\($0)'][1]", .keep) } + (0..<10).map { ("$.f0[\($0 * 2)]", Transform.mask(keepLast: 1)) })
+        let minimiser = JSONMinimiser(rules: rules, deny: Self.deny)
+        #expect(minimiser.isCompiled)
+        let compiled = Self.run(document, rules, compiling: true)
+        #expect(compiled == Self.run(document, rules, compiling: false))
+        #expect(compiled.contains("$['f0'][10] c18 mask(1)") && compiled.contains("$['cafe\u{301}']"), "\(compiled)")
+    }
+
     @Test func theBenchmarkPayloadWalksAlike() throws {
         let payload = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/bench/payload.json")
         let value = try JSONParser().parse(Array(try Data(contentsOf: payload)))

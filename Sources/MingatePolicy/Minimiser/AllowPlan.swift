@@ -9,14 +9,23 @@ final class AllowPlan: Sendable {
     /// The first rule (in allowlist order) that selects this node, if any.
     let rule: JSONRule?
     let names: [(name: String, node: AllowPlan)]
+    /// The same names hashed, when there are more than a scan should go through for every member of a large object.
+    private let nameIndex: [ExactName: AllowPlan]?
     let indexes: [(index: Int, node: AllowPlan)]
+    private let indexIndex: [Int: AllowPlan]?
     /// Every member or element (`*`, `[*]`).
     let any: AllowPlan?
+
+    static let scanLimit = 8
 
     private init(rule: JSONRule?, names: [(name: String, node: AllowPlan)], indexes: [(index: Int, node: AllowPlan)], any: AllowPlan?) {
         self.rule = rule
         self.names = names
+        self.nameIndex = names.count > Self.scanLimit
+            ? Dictionary(names.map { (ExactName($0.name), $0.node) }, uniquingKeysWith: { first, _ in first }) : nil
         self.indexes = indexes
+        self.indexIndex = indexes.count > Self.scanLimit
+            ? Dictionary(indexes.map { ($0.index, $0.node) }, uniquingKeysWith: { first, _ in first }) : nil
         self.any = any
     }
 
@@ -47,6 +56,7 @@ final class AllowPlan: Sendable {
     /// The node for member `name` of an object.
     @inline(__always)
     func child(named name: String) -> AllowPlan? {
+        if let nameIndex { return nameIndex[ExactName(name)] ?? any }
         for entry in names where ExactName.equal(entry.name, name) { return entry.node }
         return any
     }
@@ -54,6 +64,7 @@ final class AllowPlan: Sendable {
     /// The node for element `index` of an array.
     @inline(__always)
     func child(at index: Int) -> AllowPlan? {
+        if let indexIndex { return indexIndex[index] ?? any }
         for entry in indexes where entry.index == index { return entry.node }
         return any
     }
