@@ -70,6 +70,54 @@ public struct RecordShape: Sendable, Hashable {
         self.withheld = withheld
     }
 
+    /// Whether `disclosure` has exactly this shape, as `RecordShape(disclosure) == self` would say, without building
+    /// one: the static facts compared, then the paths' templates matched in order against this shape's groups.
+    /// A shape of more than `matchLimit` groups on either side is not matched this way (the scan would grow with the
+    /// square of a huge body's paths): nil, build and look it up instead.
+    public func matches(_ disclosure: Disclosure) -> Bool? {
+        guard disclosed.count <= Self.matchLimit, withheld.count <= Self.matchLimit else { return nil }
+        guard partner == disclosure.partner, purpose == disclosure.purpose, method == disclosure.method,
+            route == disclosure.route, policyVersion == disclosure.policyVersion,
+            partnerLegalEntity == disclosure.partnerLegalEntity, partnerCountry == disclosure.partnerCountry,
+            legalBasis == disclosure.legalBasis, transferBasis == disclosure.transferBasis
+        else { return false }
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: Self.matchLimit) { counts -> Bool in
+            // Disclosed fields: each template is one seen before (counted) or the next group in first-seen order.
+            var groups = 0
+            for field in disclosure.disclosed {
+                let path = Self.template(field.path)
+                if let seen = disclosed[..<groups].firstIndex(where: {
+                    $0.path == path && $0.category == field.category && $0.transform == field.transform
+                }) {
+                    counts[seen] += 1
+                    continue
+                }
+                guard groups < disclosed.count, disclosed[groups].path == path, disclosed[groups].category == field.category,
+                    disclosed[groups].transform == field.transform
+                else { return false }
+                counts[groups] = 1
+                groups += 1
+            }
+            guard groups == disclosed.count, disclosed.indices.allSatisfy({ counts[$0] == disclosed[$0].count }) else {
+                return false
+            }
+            groups = 0
+            for path in disclosure.withheld {
+                let template = Self.template(path)
+                if let seen = withheld[..<groups].firstIndex(where: { $0.path == template }) {
+                    counts[seen] += 1
+                    continue
+                }
+                guard groups < withheld.count, withheld[groups].path == template else { return false }
+                counts[groups] = 1
+                groups += 1
+            }
+            return groups == withheld.count && withheld.indices.allSatisfy { counts[$0] == withheld[$0].count }
+        }
+    }
+
+    static let matchLimit = 64
+
     /// A normalized path with every array index written `[*]`: `$['items'][2]['sku']` → `$['items'][*]['sku']`.
     /// Only index selectors change; a member name that looks like one (`$['a[0]']`) is left alone. Anything that is
     /// not a normalized path (`header:accept`) comes back as it was.
