@@ -119,4 +119,16 @@ import Testing
         }
         #expect(refused == code, "\(headers)")
     }
+
+    /// The byte-level checks on the request path say what Foundation's trimming and lower-casing would.
+    @Test func byteLevelHeaderChecksAgreeWithFoundation() {
+        let values = ["0", " 0 ", "\t0", "00", "2116", "", " ", "\t \t", "a", " a ", "\u{A0}", "\u{A0}0\u{2003}", "0\n", "\r"]
+        for value in values {
+            #expect(Enforcer.isZero(value) == (value.trimmingCharacters(in: .whitespaces) == "0"), "\(value.debugDescription)")
+            #expect(Enforcer.isBlank(value) == value.trimmingCharacters(in: .whitespaces).isEmpty, "\(value.debugDescription)")
+        }
+        for name in ["connection", "Connection", "CONNECTION", "connectioN", "connections", "connectio", "c\u{F6}nnection", "x-connection"] {
+            #expect(RequestFraming.isNamed(name, "connection") == (name.lowercased() == "connection"), "\(name)")
+        }
+    }
 }

@@ -25,7 +25,7 @@ extension Enforcer {
         var declaresBody = false
         for header in headers {
             let name = header.name.lowercased()
-            if name == "transfer-encoding" || (name == "content-length" && header.value.trimmingCharacters(in: .whitespaces) != "0") {
+            if name == "transfer-encoding" || (name == "content-length" && !Self.isZero(header.value)) {
                 declaresBody = true
             }
             guard Self.controlHeaders.contains(name) || name == subjectHeader else { continue }
@@ -36,7 +36,7 @@ extension Enforcer {
         }
 
         var subjectID: String?
-        if let subjectHeader, let value = control[subjectHeader], !value.trimmingCharacters(in: .whitespaces).isEmpty {
+        if let subjectHeader, let value = control[subjectHeader], !Self.isBlank(value) {
             subjectID = value
         }
         if purpose.requiresSubject(hasBody: declaresBody) && subjectID == nil, case .header = purpose.subject {
@@ -61,5 +61,18 @@ extension Enforcer {
         }
         return Permit(
             placement: placement, caller: caller, subjectID: subjectID, legalReference: legalReference, consentNeeds: needs)
+    }
+
+    /// `value.trimmingCharacters(in: .whitespaces) == "0"`; Foundation only for a value with a space, a tab or a
+    /// byte outside ASCII.
+    static func isZero(_ value: String) -> Bool {
+        if !value.utf8.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 >= 0x80 }) { return value == "0" }
+        return value.trimmingCharacters(in: .whitespaces) == "0"
+    }
+
+    /// `value.trimmingCharacters(in: .whitespaces).isEmpty`; Foundation only for a value with a byte outside ASCII.
+    static func isBlank(_ value: String) -> Bool {
+        if !value.utf8.contains(where: { $0 >= 0x80 }) { return value.utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
+        return value.trimmingCharacters(in: .whitespaces).isEmpty
     }
 }

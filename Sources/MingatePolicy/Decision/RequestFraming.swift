@@ -28,12 +28,23 @@ public enum RequestFraming {
     /// §7.6.1), so they never travel on, in either direction, whatever an allowlist says.
     public static func connectionListed(in headers: [(name: String, value: String)]) -> Set<String> {
         var listed: Set<String> = []
-        for header in headers where header.name.lowercased() == "connection" {
+        for header in headers where isNamed(header.name, "connection") {
             for token in header.value.split(separator: ",") {
                 listed.insert(token.trimmingCharacters(in: .whitespaces).lowercased())
             }
         }
         return listed
+    }
+
+    /// Whether a header's name is `lowercase` in any case, compared byte by byte: no lower-cased copy per header.
+    static func isNamed(_ name: String, _ lowercase: StaticString) -> Bool {
+        guard name.utf8.count == lowercase.utf8CodeUnitCount else { return false }
+        let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        for (byte, lower) in zip(name.utf8, expected) {
+            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            if folded != lower { return false }
+        }
+        return true
     }
 
     static func checkCodings(_ value: String) throws(Refusal) {
