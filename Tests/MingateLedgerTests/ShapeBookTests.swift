@@ -62,6 +62,24 @@ import Testing
         #expect(matched > 200, "\(matched)")
     }
 
+    @Test func twoSpellingsOfANameAreTwoShapes() {
+        var random = Generator(state: 7)
+        var nfc = Self.disclosure(&random)
+        nfc.disclosed.append(DisclosedField(path: "$['caf\u{E9}']", category: "c1", transform: "keep"))
+        nfc.withheld.append("$['na\u{EF}ve'][0]")
+        var nfd = nfc
+        nfd.disclosed[nfd.disclosed.count - 1] = DisclosedField(path: "$['cafe\u{301}']", category: "c1", transform: "keep")
+        #expect(RecordShape(nfc) != RecordShape(nfd))
+        #expect(RecordShape(nfc).matches(nfd) == false)
+        var withheldNFD = nfc
+        withheldNFD.withheld[withheldNFD.withheld.count - 1] = "$['nai\u{308}ve'][3]"
+        #expect(RecordShape(nfc) != RecordShape(withheldNFD))
+        #expect(RecordShape(nfc).matches(withheldNFD) == false)
+        let book = ShapeBook()
+        let commit = book.plan([.disclosure(nfc), .disclosure(nfd)], from: 0, recordedAt: "2026-11-26T00:00:00Z")
+        #expect(commit.rows.filter { $0.entry.kind == .shape }.count == 2, "one shape entry for each spelling")
+    }
+
     @Test func aShapeTooLargeToScanIsNotMatched() {
         var disclosure = Disclosure(requestID: "r", method: "POST", policyVersion: "v1")
         disclosure.withheld = (0...RecordShape.matchLimit).map { "$['k\($0)']" }

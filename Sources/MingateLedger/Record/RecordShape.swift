@@ -8,17 +8,38 @@ import MingatePolicy
 /// instead of a few kilobytes (`docs/ledger-format.md`, version 2).
 public struct RecordShape: Sendable, Hashable {
     /// One disclosed path template: how many nodes it stands for, their category and transform.
+    /// Paths compare by their bytes (`ExactName`), not by `String`'s `==`: two Unicode spellings of one member name
+    /// are two members to a partner's parser, so they are two shapes.
     public struct Field: Sendable, Hashable {
         public var path: String
         public var count: Int
         public var category: String
         public var transform: String
+
+        public static func == (a: Field, b: Field) -> Bool {
+            a.count == b.count && ExactName.equal(a.path, b.path) && ExactName.equal(a.category, b.category)
+                && ExactName.equal(a.transform, b.transform)
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(ExactName(path))
+            hasher.combine(count)
+            hasher.combine(ExactName(category))
+            hasher.combine(ExactName(transform))
+        }
     }
 
     /// One withheld path template and how many subtrees or fields it stands for.
     public struct Withheld: Sendable, Hashable {
         public var path: String
         public var count: Int
+
+        public static func == (a: Withheld, b: Withheld) -> Bool { a.count == b.count && ExactName.equal(a.path, b.path) }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(ExactName(path))
+            hasher.combine(count)
+        }
     }
 
     public var partner: String?
@@ -56,13 +77,13 @@ public struct RecordShape: Sendable, Hashable {
             }
         }
         var withheld: [Withheld] = []
-        var withheldIndex: [String: Int] = [:]
+        var withheldIndex: [ExactName: Int] = [:]
         for path in disclosure.withheld {
             let template = Self.template(path)
-            if let index = withheldIndex[template] {
+            if let index = withheldIndex[ExactName(template)] {
                 withheld[index].count += 1
             } else {
-                withheldIndex[template] = withheld.count
+                withheldIndex[ExactName(template)] = withheld.count
                 withheld.append(Withheld(path: template, count: 1))
             }
         }
@@ -87,13 +108,15 @@ public struct RecordShape: Sendable, Hashable {
             for field in disclosure.disclosed {
                 let path = Self.template(field.path)
                 if let seen = disclosed[..<groups].firstIndex(where: {
-                    $0.path == path && $0.category == field.category && $0.transform == field.transform
+                    ExactName.equal($0.path, path) && ExactName.equal($0.category, field.category)
+                        && ExactName.equal($0.transform, field.transform)
                 }) {
                     counts[seen] += 1
                     continue
                 }
-                guard groups < disclosed.count, disclosed[groups].path == path, disclosed[groups].category == field.category,
-                    disclosed[groups].transform == field.transform
+                guard groups < disclosed.count, ExactName.equal(disclosed[groups].path, path),
+                    ExactName.equal(disclosed[groups].category, field.category),
+                    ExactName.equal(disclosed[groups].transform, field.transform)
                 else { return false }
                 counts[groups] = 1
                 groups += 1
@@ -104,11 +127,11 @@ public struct RecordShape: Sendable, Hashable {
             groups = 0
             for path in disclosure.withheld {
                 let template = Self.template(path)
-                if let seen = withheld[..<groups].firstIndex(where: { $0.path == template }) {
+                if let seen = withheld[..<groups].firstIndex(where: { ExactName.equal($0.path, template) }) {
                     counts[seen] += 1
                     continue
                 }
-                guard groups < withheld.count, withheld[groups].path == template else { return false }
+                guard groups < withheld.count, ExactName.equal(withheld[groups].path, template) else { return false }
                 counts[groups] = 1
                 groups += 1
             }
