@@ -172,10 +172,15 @@ public struct ExactName: Hashable, Sendable {
     public init(_ text: String) { self.text = text }
 
     /// Byte equality of the two strings' UTF-8 (the same as equality of their scalars), on contiguous storage.
+    /// Inlinable, and lengths first: callers scan lists of names with it, and most names differ in length.
+    @inlinable
     public static func equal(_ a: String, _ b: String) -> Bool {
-        var a = a
-        var b = b
-        return a.withUTF8 { x in b.withUTF8 { y in x.count == y.count && x.elementsEqual(y) } }
+        guard a.utf8.count == b.utf8.count else { return false }
+        let contiguous = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in x.elementsEqual(y) }
+        }
+        if let contiguous, let equal = contiguous { return equal }
+        return a.utf8.elementsEqual(b.utf8)
     }
 
     public static func == (lhs: ExactName, rhs: ExactName) -> Bool { equal(lhs.text, rhs.text) }
