@@ -112,7 +112,7 @@ extension LedgerCommand {
 
         /// 64 hex digits, different for each `value`, like an HMAC-SHA256 in hex.
         static func digest(_ label: String, _ value: Int) -> String {
-            SHA256.hash(data: Array("\(label):\(value)".utf8)).map { String(format: "%02x", $0) }.joined()
+            KeyedDigests.hex(SHA256.hash(data: Array("\(label):\(value)".utf8)))
         }
     }
 }

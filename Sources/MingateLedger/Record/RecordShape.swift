@@ -103,40 +103,39 @@ public struct RecordShape: Sendable, Hashable {
             legalBasis == disclosure.legalBasis, transferBasis == disclosure.transferBasis
         else { return false }
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: Self.matchLimit) { counts -> Bool in
-            // Disclosed fields: each template is one seen before (counted) or the next group in first-seen order.
-            var groups = 0
-            for field in disclosure.disclosed {
-                let path = Self.template(field.path)
-                if let seen = disclosed[..<groups].firstIndex(where: {
-                    ExactName.equal($0.path, path) && ExactName.equal($0.category, field.category)
-                        && ExactName.equal($0.transform, field.transform)
-                }) {
-                    counts[seen] += 1
-                    continue
+            // Each path's template is made once, then compared with the groups.
+            Self.grouped(disclosure.disclosed.lazy.map { (Self.template($0.path), $0) }, groups: disclosed.count, size: { disclosed[$0].count }, counts) {
+                item, group in
+                let (path, field) = item
+                let shape = disclosed[group]
+                return ExactName.equal(shape.path, path) && ExactName.equal(shape.category, field.category)
+                    && ExactName.equal(shape.transform, field.transform)
+            }
+                && Self.grouped(disclosure.withheld.lazy.map(Self.template), groups: withheld.count, size: { withheld[$0].count }, counts) {
+                    path, group in
+                    ExactName.equal(withheld[group].path, path)
                 }
-                guard groups < disclosed.count, ExactName.equal(disclosed[groups].path, path),
-                    ExactName.equal(disclosed[groups].category, field.category),
-                    ExactName.equal(disclosed[groups].transform, field.transform)
-                else { return false }
-                counts[groups] = 1
-                groups += 1
-            }
-            guard groups == disclosed.count, disclosed.indices.allSatisfy({ counts[$0] == disclosed[$0].count }) else {
-                return false
-            }
-            groups = 0
-            for path in disclosure.withheld {
-                let template = Self.template(path)
-                if let seen = withheld[..<groups].firstIndex(where: { ExactName.equal($0.path, template) }) {
-                    counts[seen] += 1
-                    continue
-                }
-                guard groups < withheld.count, ExactName.equal(withheld[groups].path, template) else { return false }
-                counts[groups] = 1
-                groups += 1
-            }
-            return groups == withheld.count && withheld.indices.allSatisfy { counts[$0] == withheld[$0].count }
         }
+    }
+
+    /// Whether `items`, grouped in first-seen order, are exactly `groups` groups of `size(group)` items each: each item
+    /// belongs to a group already seen (`belongs(item, group)`) or opens the next one. `counts` is scratch room for
+    /// `groups` numbers.
+    private static func grouped<Items: Sequence>(
+        _ items: Items, groups: Int, size: (Int) -> Int, _ counts: UnsafeMutableBufferPointer<Int>,
+        belongs: (Items.Element, Int) -> Bool
+    ) -> Bool {
+        var opened = 0
+        for item in items {
+            if let seen = (0..<opened).first(where: { belongs(item, $0) }) {
+                counts[seen] += 1
+                continue
+            }
+            guard opened < groups, belongs(item, opened) else { return false }
+            counts[opened] = 1
+            opened += 1
+        }
+        return opened == groups && (0..<groups).allSatisfy { counts[$0] == size($0) }
     }
 
     static let matchLimit = 64

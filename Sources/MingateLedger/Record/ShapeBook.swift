@@ -4,9 +4,10 @@ import NIOConcurrencyHelpers
 /// The shapes (`RecordShape`) this process has written to one log, and at which sequence numbers: a store numbers a
 /// commit's drafts through it, writing a `shape` entry before the first record of each shape it does not know.
 ///
-/// It is a cache, never the truth: it starts empty, learns a shape only once the commit that wrote it is durable,
-/// and forgets everything when it holds `capacity` shapes. A shape written again after a restart, a failed commit
-/// or a full book is one more small entry, never a wrong reference.
+/// It is a cache, never the truth: it starts empty, learns a shape only once the commit that wrote it is durable
+/// (a commit that failed, or whose answer was lost, teaches it nothing), and forgets everything when it holds
+/// `capacity` shapes. A shape written again after a restart, a failed commit or a full book is one more small
+/// entry, never a wrong reference.
 public final class ShapeBook: Sendable {
     /// Bounds the memory a caller sending ever-new body shapes can take: each new shape costs it one entry, as a
     /// version 1 record would have.
@@ -99,10 +100,5 @@ public final class ShapeBook: Sendable {
             known.shapes.merge(commit.written) { earlier, _ in earlier }
             known.latest.merge(commit.named) { _, newer in newer }
         }
-    }
-
-    /// After a commit whose outcome is unknown (it may have landed at other numbers): forget everything.
-    func forget() {
-        known.withLockedValue { $0 = Known() }
     }
 }

@@ -452,14 +452,14 @@ public final class LedgerWriter: Service, Sendable {
         }
     }
 
-    /// Decisions fail now (their requests get 503, nothing forwarded); entries nobody waits for go back to the
-    /// front of the queue for the next try.
     /// Committed entries join the tree and the log's block roots, which stay in step with it.
     private func grow(_ tree: inout CompactRange, _ entries: [LedgerEntry]) {
         for entry in entries { tree.append(entry.leafHash) }
         log.blocks?.extend(entries)
     }
 
+    /// Decisions fail now (their requests get 503, nothing forwarded); entries nobody waits for go back to the
+    /// front of the queue for the next try.
     private func fail(_ batch: [Pending], _ error: LedgerError) {
         let retry = batch.filter { $0.continuation == nil }
         state.withLockedValue { $0.pending.insert(contentsOf: retry, at: 0) }

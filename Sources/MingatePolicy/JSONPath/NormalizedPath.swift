@@ -39,14 +39,14 @@ public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        var out = "$"
+        var text = NormalizedPathBuilder()
         for element in elements {
             switch element {
-            case .index(let index): out += "[\(index)]"
-            case .name(let name): out += "['\(Self.escape(name))']"
+            case .index(let index): _ = text.push(index: index)
+            case .name(let name): _ = text.push(name: name)
             }
         }
-        return out
+        return text.text
     }
 
     /// Escapes a member name as RFC 9535 §2.7 requires in a normalized path.

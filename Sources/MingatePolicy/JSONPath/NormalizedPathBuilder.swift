@@ -1,6 +1,6 @@
 /// A normalized path written as a walk goes down and up a document: one byte buffer, a step appended on the way
-/// down and cut off on the way back, a `String` made only for a path that is recorded. The same text as
-/// `NormalizedPath.description`, without an array of elements copied at every step.
+/// down and cut off on the way back, a `String` made only for a path that is recorded. The one place a normalized
+/// path's text is written: `NormalizedPath.description` writes through it too.
 struct NormalizedPathBuilder {
     private(set) var bytes: [UInt8]
 
@@ -15,13 +15,8 @@ struct NormalizedPathBuilder {
         let mark = bytes.count
         bytes.append(UInt8(ascii: "["))
         bytes.append(UInt8(ascii: "'"))
-        var name = name
-        let plain = name.withUTF8 { utf8 -> Bool in
-            if utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "\\") }) { return false }
-            bytes.append(contentsOf: utf8)
-            return true
-        }
-        if !plain { bytes.append(contentsOf: NormalizedPath.escape(name).utf8) }
+        // `escape` gives the name itself back when there is nothing to escape: no copy.
+        bytes.append(contentsOf: NormalizedPath.escape(name).utf8)
         bytes.append(UInt8(ascii: "'"))
         bytes.append(UInt8(ascii: "]"))
         return mark
