@@ -21,7 +21,7 @@ import Testing
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> Run {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: CrashTests.binary)
+        process.executableURL = URL(fileURLWithPath: GatewayProcess.binary)
         process.arguments = arguments
         var environment = environment
         environment["MINGATE_LEDGER_KEY"] = key
@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func theCommandLineRefusesWhatWouldGiveAWrongAnswer() async throws {
-        #expect(FileManager.default.isExecutableFile(atPath: CrashTests.binary), "the mingate binary is built beside the tests")
+        #expect(FileManager.default.isExecutableFile(atPath: GatewayProcess.binary), "the mingate binary is built beside the tests")
         try await GatewayHarness.with { harness in
             #expect(try await harness.postJSON("/p/midtrans/payment/v2/charge", ForwardingTests.fullOrder).status == 200)
             try await harness.consent("granted", partner: "verihubs", purpose: "identity-verification")

@@ -325,8 +325,9 @@ public final class LedgerWriter: Service, Sendable {
                     opened = false
                 }
             }
-            if opened {
-                await signCheckpointIfDue(io, tree, &lastCheckpointTime, force: stopping && batch.isEmpty)
+            // Not while the store fails: the probe says when it is back, and the checkpoint follows.
+            if opened && isHealthy {
+                await signCheckpointIfDue(io, tree, &lastCheckpointTime, &failureLines, force: stopping && batch.isEmpty)
             }
 
             if stopping {
@@ -486,9 +487,12 @@ public final class LedgerWriter: Service, Sendable {
         }
     }
 
-    /// Signs and stores a checkpoint of the current tree when one is due. A failure is logged and retried at the
-    /// next turn; entries are already durable, only their signed summary waits.
-    private func signCheckpointIfDue(_ io: TimedLog, _ tree: CompactRange, _ last: inout Date, force: Bool) async {
+    /// Signs and stores a checkpoint of the current tree when one is due. A failure is logged (at most a line a
+    /// second, with the commits' failures) and retried an interval later; entries are already durable, only their
+    /// signed summary waits.
+    private func signCheckpointIfDue(
+        _ io: TimedLog, _ tree: CompactRange, _ last: inout Date, _ failureLines: inout FailureLines, force: Bool
+    ) async {
         guard let checkpointing else { return }
         let signed = state.withLockedValue { $0.lastCheckpointSize }
         guard Int64(tree.size) > signed else { return }
@@ -505,7 +509,10 @@ public final class LedgerWriter: Service, Sendable {
             instruments.checkpoints.increment()
             last = now
         } catch {
-            logger.error("checkpoint not stored", metadata: ["ledger.error": "\(error.code.rawValue)"])
+            last = now
+            if failureLines.shouldLog() {
+                logger.error("checkpoint not stored", metadata: ["ledger.error": "\(error.code.rawValue)"])
+            }
         }
     }
 
