@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "mingate", targets: ["mingate"]),
+        // A benchmark's floor: Hummingbird in, AsyncHTTPClient out, none of the gateway's work (scripts/bench-floor.sh).
+        .executable(name: "mingate-floor", targets: ["mingate-floor"]),
         .library(name: "MingatePolicy", targets: ["MingatePolicy"]),
         .library(name: "MingateLedger", targets: ["MingateLedger"]),
         .library(name: "MingateGateway", targets: ["MingateGateway"]),
@@ -84,6 +86,16 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "mingate-floor",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -7,6 +7,12 @@
 #   SMOKE=1 scripts/bench-gateway.sh                          # CI: 2 s, one rep, debug build; checks, no figures
 #   MINGATE_BIN=/path/to/mingate scripts/bench-gateway.sh     # measure another build (an earlier commit's)
 #   RATE=7000 scripts/bench-gateway.sh                        # every target paced to ~7,000 req/s (latency at load)
+#   TARGET=floor scripts/bench-gateway.sh                     # the stack's floor in the gateway's row (below)
+#
+# TARGET=floor puts `mingate-floor` in the gateway's row instead: Hummingbird in, AsyncHTTPClient out, the body
+# forwarded whole, with none of the gateway's work (no identity, policy, minimising, ledger). What it costs per
+# request is a lower bound for any gateway built on this stack. The partner must then see the whole payload
+# (2,116 B), and there is no ledger to check.
 #
 # RATE paces the load instead of saturating: each connection waits DELAY_MS (default 10) after each answer before
 # its next request (wrk's `delay()`; wrk has no fixed-rate mode and wrk2 is not in Debian), with CONNS = RATE ×
@@ -46,12 +52,18 @@ if [ "$SMOKE" = 1 ]; then
 else
   CONFIGURATION="${CONFIGURATION:-release}"
 fi
-if [ -n "${MINGATE_BIN:-}" ]; then
+TARGET="${TARGET:-gateway}"
+case "$TARGET" in
+  gateway) PRODUCT=mingate ;;
+  floor) PRODUCT=mingate-floor ;;
+  *) echo "bench: TARGET is gateway or floor, not '$TARGET'" >&2; exit 1 ;;
+esac
+if [ -n "${MINGATE_BIN:-}" ] && [ "$TARGET" = gateway ]; then
   BIN="$MINGATE_BIN"   # another build to compare, e.g. an earlier commit's
 else
-  echo "[bench] building ($CONFIGURATION)…" >&2
-  swift build -c "$CONFIGURATION" --product mingate >&2
-  BIN="$ROOT/.build/$CONFIGURATION/mingate"
+  echo "[bench] building $PRODUCT ($CONFIGURATION)…" >&2
+  swift build -c "$CONFIGURATION" --product "$PRODUCT" >&2
+  BIN="$ROOT/.build/$CONFIGURATION/$PRODUCT"
 fi
 
 WORK=$(mktemp -d /tmp/mingate-bench.XXXXXX)
@@ -71,18 +83,42 @@ fi
 
 PIN_PREFIX=()
 [ "${PIN:-0}" = 1 ] && PIN_PREFIX=(taskset -c 1)
-MINGATE_PSEUDONYM_KEY=bench-pseudonym-key-0123456789abcdef MINGATE_LEDGER_KEY=bench-ledger-key-0123456789abcdef \
-  "${PIN_PREFIX[@]}" "$BIN" serve --partners bench/partners --policies bench/policies \
-  --ledger "sqlite:$WORK/ledger.sqlite" --port "$GATEWAY_PORT" --log-level warning &
+if [ "$TARGET" = floor ]; then
+  "${PIN_PREFIX[@]}" "$BIN" --port "$GATEWAY_PORT" --upstream http://127.0.0.1:18080 &
+  READY_PATH=
+else
+  MINGATE_PSEUDONYM_KEY=bench-pseudonym-key-0123456789abcdef MINGATE_LEDGER_KEY=bench-ledger-key-0123456789abcdef \
+    "${PIN_PREFIX[@]}" "$BIN" serve --partners bench/partners --policies bench/policies \
+    --ledger "sqlite:$WORK/ledger.sqlite" --port "$GATEWAY_PORT" --log-level warning &
+  READY_PATH=healthz
+fi
 GW_PID=$!
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$GATEWAY_PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fs "http://127.0.0.1:$GATEWAY_PORT/healthz" >/dev/null || { echo "bench: gateway did not start" >&2; exit 1; }
+# The floor has no health route: any HTTP answer (its 404) means it listens.
+for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/$READY_PATH" 2>/dev/null && break; sleep 0.1; done
+curl -s -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/$READY_PATH" || { echo "bench: $PRODUCT did not start" >&2; exit 1; }
 
 export RESULTS_DIR="$WORK/results"
 GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT/p/logistics-co/delivery/v1/shipments" GATEWAY_PID=$GW_PID \
   bash "$WORK/bench/peers.sh"
 
 RSS=$(awk '/VmHWM/{print $2}' /proc/$GW_PID/status)
+RESULT=$(ls -t "$RESULTS_DIR"/peers-*.txt | head -n1)
+row() { awk -v t="$1" '$1 == t' "$RESULT"; }
+GW=$(row gateway); FLT=$(row filter)
+[ -n "$GW" ] || { echo "bench: FAILED: no gateway row in $RESULT" >&2; exit 1; }
+if [ "$TARGET" = floor ]; then
+  # The floor forwards the payload whole: the partner must have seen all of it, and only 2xx came back.
+  fail=0
+  case "$GW" in *FAILED*|*non2xx*|*wrk-failed*) echo "bench: FAILED: the floor did not answer 2xx: $GW" >&2; fail=1;; esac
+  GW_BODY=$(awk '{print $7}' <<<"$GW"); PAYLOAD_BYTES=$(stat -c %s "$WORK/bench/payload.json")
+  [ "$GW_BODY" = "$PAYLOAD_BYTES" ] || { echo "bench: FAILED: the partner saw $GW_BODY B from the floor, not the payload's $PAYLOAD_BYTES" >&2; fail=1; }
+  [ "$(awk '{print $10}' <<<"$GW")" = 0 ] || { echo "bench: FAILED: wrk saw errors against the floor" >&2; fail=1; }
+  [ "$fail" = 0 ] || exit 1
+  echo "[bench] floor peak RSS ${RSS} kB" >&2
+  awk -v g="$(awk '{print $2}' <<<"$GW")" -v f="$(awk '{print $2}' <<<"$FLT")" -v n="$(awk '{print $2}' <<<"$(row nginx)")" \
+    'BEGIN { printf "[bench] OK: floor (Hummingbird + AsyncHTTPClient, no work) %.0f req/s = %.2fx the nginx+Lua filter, %.2fx plain nginx\n", g, g/f, g/n }' >&2
+  exit 0
+fi
 ENTRIES=$(sqlite3 "$WORK/ledger.sqlite" "select count(*) from ledger_entries where kind='disclosure' and decision='forward'" 2>/dev/null || echo '?')
 REFUSED=$(sqlite3 "$WORK/ledger.sqlite" "select count(*) from ledger_entries where kind='disclosure' and decision='refuse'" 2>/dev/null || echo '?')
 # Bytes on disk per forwarded request, all in (records, shapes, indexes, leaf hashes, checkpoints), once the WAL is
@@ -94,10 +130,6 @@ PER_REQUEST=$(awk -v b="$LEDGER_BYTES" -v n="$ENTRIES" 'BEGIN { if (n > 0) print
 echo "[bench] gateway peak RSS ${RSS} kB; ledger: ${ENTRIES} forwards, ${REFUSED} refusals recorded, ${PER_REQUEST} bytes on disk per forwarded request" >&2
 
 # The checks that make the figures mean something.
-RESULT=$(ls -t "$RESULTS_DIR"/peers-*.txt | head -n1)
-row() { awk -v t="$1" '$1 == t' "$RESULT"; }
-GW=$(row gateway); FLT=$(row filter)
-[ -n "$GW" ] || { echo "bench: FAILED: no gateway row in $RESULT" >&2; exit 1; }
 fail=0
 case "$GW" in *FAILED*|*non2xx*|*wrk-failed*) echo "bench: FAILED: the gateway did not answer 2xx to bench traffic: $GW" >&2; fail=1;; esac
 GW_BODY=$(awk '{print $7}' <<<"$GW"); FLT_BODY=$(awk '{print $7}' <<<"$FLT"); GW_ERR=$(awk '{print $10}' <<<"$GW")

@@ -5,6 +5,7 @@
 #   BIN=/path/to/mingate SECS=10 scripts/profile-gateway.sh /tmp/flame.svg
 #   PERF=0 BIN=/path/to/mingate scripts/profile-gateway.sh  # req/s and CPU µs per request only, no sampling
 #                                                            # (alternate two builds this way to compare them)
+#   TARGET=floor scripts/profile-gateway.sh /tmp/floor.svg # mingate-floor instead (scripts/bench-gateway.sh says what)
 #
 # Starts the peers' stand-in partner (nginx `return 200`, ../shared/bench/conf) on :18080, the gateway (release
 # build, durable SQLite ledger, bench/partners) on :18090, warms up, then runs wrk -t1 -c32 with the benchmark's
@@ -16,8 +17,14 @@ ROOT=$(pwd)
 OUT="${1:-docs/flame-after.svg}"
 SECS="${SECS:-8}"
 SHARED_BENCH="${SHARED_BENCH:-$ROOT/../shared/bench}"
-BIN="${BIN:-$ROOT/.build/release/mingate}"
-[ -x "$BIN" ] || swift build -c release --product mingate
+TARGET="${TARGET:-gateway}"
+case "$TARGET" in
+  gateway) PRODUCT=mingate ;;
+  floor) PRODUCT=mingate-floor ;;
+  *) echo "profile: TARGET is gateway or floor, not '$TARGET'" >&2; exit 1 ;;
+esac
+BIN="${BIN:-$ROOT/.build/release/$PRODUCT}"
+[ -x "$BIN" ] || swift build -c release --product "$PRODUCT"
 PERF="${PERF:-1}"
 TOOLS="nginx wrk"; [ "$PERF" = 1 ] && TOOLS="$TOOLS perf"
 for p in $TOOLS; do command -v "$p" >/dev/null || { echo "profile: needs $p (apt-get install nginx wrk linux-perf)" >&2; exit 1; }; done
@@ -37,11 +44,16 @@ nginx -p "$WORK/up/" -e "$WORK/up/error.log" -c "$WORK/up/nginx.conf" -g 'daemon
 cp "$SHARED_BENCH/post.lua" "$SHARED_BENCH/payload.json" "$WORK/"
 sed -i 's|^wrk.headers\["Content-Type"\] = "application/json"|&\nwrk.headers["Authorization"] = "Bearer bench-token-not-secret"\nwrk.headers["X-Mingate-Subject"] = "customer-8812"|' "$WORK/post.lua"
 
-MINGATE_PSEUDONYM_KEY=bench-pseudonym-key-0123456789abcdef MINGATE_LEDGER_KEY=bench-ledger-key-0123456789abcdef \
-  "$BIN" serve --partners bench/partners --policies bench/policies --ledger "sqlite:$WORK/ledger.sqlite" \
-  --port 18090 --log-level error &
+if [ "$TARGET" = floor ]; then
+  "$BIN" --port 18090 --upstream http://127.0.0.1:18080 &
+else
+  MINGATE_PSEUDONYM_KEY=bench-pseudonym-key-0123456789abcdef MINGATE_LEDGER_KEY=bench-ledger-key-0123456789abcdef \
+    "$BIN" serve --partners bench/partners --policies bench/policies --ledger "sqlite:$WORK/ledger.sqlite" \
+    --port 18090 --log-level error &
+fi
 GW=$!
-for _ in $(seq 100); do curl -fs http://127.0.0.1:18090/healthz >/dev/null 2>&1 && break; sleep 0.1; done
+# Any HTTP answer means it listens (the floor has no /healthz: its 404 will do).
+for _ in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:18090/healthz 2>/dev/null && break; sleep 0.1; done
 URL=http://127.0.0.1:18090/p/logistics-co/delivery/v1/shipments
 (cd "$WORK" && PAYLOAD="$WORK/payload.json" wrk -t1 -c32 -d2s -s post.lua "$URL" >/dev/null)
 T0=$(awk '{print $14+$15}' /proc/$GW/stat)
@@ -60,5 +72,5 @@ awk -v t=$((T1-T0)) -v r="$REQ" -v s="$SECS" -v hz="$HZ" \
 [ "$PERF" = 1 ] || exit 0
 echo "[profile] (perf sampling adds a few per cent to that)" >&2
 perf script -i "$WORK/perf.data" 2>/dev/null \
-  | python3 scripts/flamegraph.py --title "${TITLE:-mingate} under wrk -t1 -c32, $(date -u +%Y-%m-%d)" ${FOLDED:+--folded "$FOLDED"} > "$OUT"
+  | python3 scripts/flamegraph.py --title "${TITLE:-$PRODUCT} under wrk -t1 -c32, $(date -u +%Y-%m-%d)" ${FOLDED:+--folded "$FOLDED"} > "$OUT"
 echo "[profile] wrote $OUT" >&2
