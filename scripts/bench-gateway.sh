@@ -8,11 +8,13 @@
 #   MINGATE_BIN=/path/to/mingate scripts/bench-gateway.sh     # measure another build (an earlier commit's)
 #   RATE=7000 scripts/bench-gateway.sh                        # every target paced to ~7,000 req/s (latency at load)
 #   TARGET=floor scripts/bench-gateway.sh                     # the stack's floor in the gateway's row (below)
+#   TARGET=nio-floor scripts/bench-gateway.sh                 # the same job on bare NIO handlers
 #
 # TARGET=floor puts `mingate-floor` in the gateway's row instead: Hummingbird in, AsyncHTTPClient out, the body
 # forwarded whole, with none of the gateway's work (no identity, policy, minimising, ledger). What it costs per
 # request is a lower bound for any gateway built on this stack. The partner must then see the whole payload
-# (2,116 B), and there is no ledger to check.
+# (2,116 B), and there is no ledger to check. TARGET=nio-floor does the same job as NIO channel handlers, without
+# Hummingbird, AsyncHTTPClient or Swift concurrency: what leaving both would buy.
 #
 # RATE paces the load instead of saturating: each connection waits DELAY_MS (default 10) after each answer before
 # its next request (wrk's `delay()`; wrk has no fixed-rate mode and wrk2 is not in Debian), with CONNS = RATE ×
@@ -55,8 +57,9 @@ fi
 TARGET="${TARGET:-gateway}"
 case "$TARGET" in
   gateway) PRODUCT=mingate ;;
-  floor) PRODUCT=mingate-floor ;;
-  *) echo "bench: TARGET is gateway or floor, not '$TARGET'" >&2; exit 1 ;;
+  floor) PRODUCT=mingate-floor; FLOOR_ARGS=() ;;
+  nio-floor) PRODUCT=mingate-floor; FLOOR_ARGS=(--nio) ;;
+  *) echo "bench: TARGET is gateway, floor or nio-floor, not '$TARGET'" >&2; exit 1 ;;
 esac
 if [ -n "${MINGATE_BIN:-}" ] && [ "$TARGET" = gateway ]; then
   BIN="$MINGATE_BIN"   # another build to compare, e.g. an earlier commit's
@@ -83,8 +86,8 @@ fi
 
 PIN_PREFIX=()
 [ "${PIN:-0}" = 1 ] && PIN_PREFIX=(taskset -c 1)
-if [ "$TARGET" = floor ]; then
-  "${PIN_PREFIX[@]}" "$BIN" --port "$GATEWAY_PORT" --upstream http://127.0.0.1:18080 &
+if [ "$PRODUCT" = mingate-floor ]; then
+  "${PIN_PREFIX[@]}" "$BIN" --port "$GATEWAY_PORT" --upstream http://127.0.0.1:18080 "${FLOOR_ARGS[@]}" &
   READY_PATH=
 else
   MINGATE_PSEUDONYM_KEY=bench-pseudonym-key-0123456789abcdef MINGATE_LEDGER_KEY=bench-ledger-key-0123456789abcdef \
@@ -106,7 +109,7 @@ RESULT=$(ls -t "$RESULTS_DIR"/peers-*.txt | head -n1)
 row() { awk -v t="$1" '$1 == t' "$RESULT"; }
 GW=$(row gateway); FLT=$(row filter)
 [ -n "$GW" ] || { echo "bench: FAILED: no gateway row in $RESULT" >&2; exit 1; }
-if [ "$TARGET" = floor ]; then
+if [ "$PRODUCT" = mingate-floor ]; then
   # The floor forwards the payload whole: the partner must have seen all of it, and only 2xx came back.
   fail=0
   case "$GW" in *FAILED*|*non2xx*|*wrk-failed*) echo "bench: FAILED: the floor did not answer 2xx: $GW" >&2; fail=1;; esac
@@ -116,7 +119,8 @@ if [ "$TARGET" = floor ]; then
   [ "$fail" = 0 ] || exit 1
   echo "[bench] floor peak RSS ${RSS} kB" >&2
   awk -v g="$(awk '{print $2}' <<<"$GW")" -v f="$(awk '{print $2}' <<<"$FLT")" -v n="$(awk '{print $2}' <<<"$(row nginx)")" \
-    'BEGIN { printf "[bench] OK: floor (Hummingbird + AsyncHTTPClient, no work) %.0f req/s = %.2fx the nginx+Lua filter, %.2fx plain nginx\n", g, g/f, g/n }' >&2
+    -v what="$([ "$TARGET" = floor ] && echo "Hummingbird + AsyncHTTPClient" || echo "bare NIO handlers")" \
+    'BEGIN { printf "[bench] OK: %s (%s, no work) %.0f req/s = %.2fx the nginx+Lua filter, %.2fx plain nginx\n", "'"$TARGET"'", what, g, g/f, g/n }' >&2
   exit 0
 fi
 ENTRIES=$(sqlite3 "$WORK/ledger.sqlite" "select count(*) from ledger_entries where kind='disclosure' and decision='forward'" 2>/dev/null || echo '?')

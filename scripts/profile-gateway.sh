@@ -6,6 +6,7 @@
 #   PERF=0 BIN=/path/to/mingate scripts/profile-gateway.sh  # req/s and CPU µs per request only, no sampling
 #                                                            # (alternate two builds this way to compare them)
 #   TARGET=floor scripts/profile-gateway.sh /tmp/floor.svg # mingate-floor instead (scripts/bench-gateway.sh says what)
+#   TARGET=nio-floor scripts/profile-gateway.sh /tmp/nio.svg # mingate-floor --nio
 #
 # Starts the peers' stand-in partner (nginx `return 200`, ../shared/bench/conf) on :18080, the gateway (release
 # build, durable SQLite ledger, bench/partners) on :18090, warms up, then runs wrk -t1 -c32 with the benchmark's
@@ -20,8 +21,9 @@ SHARED_BENCH="${SHARED_BENCH:-$ROOT/../shared/bench}"
 TARGET="${TARGET:-gateway}"
 case "$TARGET" in
   gateway) PRODUCT=mingate ;;
-  floor) PRODUCT=mingate-floor ;;
-  *) echo "profile: TARGET is gateway or floor, not '$TARGET'" >&2; exit 1 ;;
+  floor) PRODUCT=mingate-floor; FLOOR_ARGS=() ;;
+  nio-floor) PRODUCT=mingate-floor; FLOOR_ARGS=(--nio) ;;
+  *) echo "profile: TARGET is gateway, floor or nio-floor, not '$TARGET'" >&2; exit 1 ;;
 esac
 BIN="${BIN:-$ROOT/.build/release/$PRODUCT}"
 [ -x "$BIN" ] || swift build -c release --product "$PRODUCT"
@@ -44,8 +46,8 @@ nginx -p "$WORK/up/" -e "$WORK/up/error.log" -c "$WORK/up/nginx.conf" -g 'daemon
 cp "$SHARED_BENCH/post.lua" "$SHARED_BENCH/payload.json" "$WORK/"
 sed -i 's|^wrk.headers\["Content-Type"\] = "application/json"|&\nwrk.headers["Authorization"] = "Bearer bench-token-not-secret"\nwrk.headers["X-Mingate-Subject"] = "customer-8812"|' "$WORK/post.lua"
 
-if [ "$TARGET" = floor ]; then
-  "$BIN" --port 18090 --upstream http://127.0.0.1:18080 &
+if [ "$PRODUCT" = mingate-floor ]; then
+  "$BIN" --port 18090 --upstream http://127.0.0.1:18080 "${FLOOR_ARGS[@]}" &
 else
   MINGATE_PSEUDONYM_KEY=bench-pseudonym-key-0123456789abcdef MINGATE_LEDGER_KEY=bench-ledger-key-0123456789abcdef \
     "$BIN" serve --partners bench/partners --policies bench/policies --ledger "sqlite:$WORK/ledger.sqlite" \

@@ -11,6 +11,7 @@ import NIOPosix
 /// event loops are Swift concurrency's global executor, as in `mingate`.
 ///
 ///     mingate-floor --port 18091 --upstream http://127.0.0.1:18080
+///     mingate-floor --port 18091 --upstream http://127.0.0.1:18080 --nio   # the same job on bare NIO (`NIOFloor`)
 ///
 /// `scripts/bench-floor.sh` runs it beside the peers: what the framework and the HTTP client cost per request is a
 /// lower bound for the gateway on this stack (`docs/performance.md`).
@@ -31,7 +32,7 @@ enum StackFloor {
     }
 
     struct Usage: Error, CustomStringConvertible {
-        var description: String { "usage: mingate-floor --port PORT --upstream http://HOST:PORT" }
+        var description: String { "usage: mingate-floor --port PORT --upstream http://HOST:PORT [--nio]" }
     }
 
     static func serve(_ arguments: [String]) async throws {
@@ -39,6 +40,10 @@ enum StackFloor {
             arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
         }
         guard let port = value("--port").flatMap(Int.init), let upstream = value("--upstream") else { throw Usage() }
+        if arguments.contains("--nio") {
+            guard let url = URL(string: upstream), let host = url.host, let upstreamPort = url.port else { throw Usage() }
+            return try await NIOFloor.serve(port: port, upstreamHost: host, upstreamPort: upstreamPort)
+        }
         var logger = Logger(label: "mingate-floor")
         logger.logLevel = .error
 
