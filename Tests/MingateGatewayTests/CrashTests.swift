@@ -13,17 +13,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let ledgerPath = directory.appendingPathComponent("ledger.sqlite").path
 
-        let partner = StandInPartner()
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let partnerApp = partner.application(onRunning: { continuation.yield($0) })
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await partnerApp.runService() }
-            var iterator = ports.makeAsyncIterator()
-            let gateway = try GatewayProcess(directory: directory, ledgerPath: ledgerPath, partnerPort: await iterator.next()!)
+        try await GatewayProcess.withPartner(directory: directory, ledgerPath: ledgerPath) { gateway, partner in
             let signer = gateway.signer
             let client = gateway.client
             let pid = gateway.process.processIdentifier
-            try #require(try await client.up(), "the gateway started")
 
             // 32 loops of requests with unique order numbers; SIGKILL after 1.5 s, while they run.
             let stop = ContinuousClock.now + .seconds(3)
@@ -67,7 +60,6 @@ import Testing
             let after = try LedgerAuditor(verifier: signer.verifier).verify(try SQLiteLedgerStore(path: ledgerPath))
             #expect(after.isValid, "\(after.problems)")
             #expect(after.verifiedSize == Int(before) + 2)
-            group.cancelAll()
         }
     }
 }

@@ -26,17 +26,10 @@ struct DiskFullTests {
         try ChildTool.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", disk.path])
         defer { try? ChildTool.run("/usr/bin/umount", ["-l", disk.path]) }
         let ledgerPath = disk.appendingPathComponent("ledger.sqlite").path
+        let started = ContinuousClock.now
 
-        let partner = StandInPartner()
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let partnerApp = partner.application(onRunning: { continuation.yield($0) })
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await partnerApp.runService() }
-            var iterator = ports.makeAsyncIterator()
-            let gateway = try GatewayProcess(directory: directory, ledgerPath: ledgerPath, partnerPort: await iterator.next()!)
+        try await GatewayProcess.withPartner(directory: directory, ledgerPath: ledgerPath) { gateway, partner in
             let client = gateway.client
-            let started = ContinuousClock.now
-            try #require(try await client.up(), "the gateway started")
             #expect(try await client.status("/readyz") == 200)
 
             // Fill the disk: 8 loops of charges until 50 have been refused, for at most 60 s. Every answer is either
@@ -95,6 +88,7 @@ struct DiskFullTests {
             // refused has its own line, as every request does).
             let seconds = Int((ContinuousClock.now - started).components.seconds) + 1
             let writerLines = gateway.logLines.filter { $0.contains("ledger commit failed") || $0.contains("checkpoint not stored") }
+            #expect(!writerLines.isEmpty, "the writer logged the failure (and the log was captured)")
             #expect(writerLines.count <= seconds, "\(writerLines.count) writer failure lines in \(seconds) s")
 
             let store = try SQLiteLedgerStore(path: ledgerPath)
@@ -111,7 +105,6 @@ struct DiskFullTests {
             let outcomes = Set(entries.filter { $0.kind == .outcome }.map(\.requestID))
             #expect(forwarded.count == received.count)
             #expect(forwarded.subtracting(outcomes).isEmpty, "\(forwarded.subtracting(outcomes).count) forwarded calls without an outcome")
-            group.cancelAll()
         }
     }
 }

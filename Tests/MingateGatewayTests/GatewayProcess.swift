@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import MingateLedger
+import MingatePolicy
 import NIOCore
 import Testing
 
@@ -69,7 +70,7 @@ final class GatewayProcess {
         for file in ["gateway.yaml", "categories.yaml"] {
             try FileManager.default.copyItem(atPath: GatewayHarness.repoRoot + "/policies/" + file, toPath: policies.appendingPathComponent(file).path)
         }
-        let digest = SHA256.hash(data: Data(Self.token.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = KeyedDigests.hex(KeyedDigests.tokenDigest(Self.token))
         // The sample partners' hooks name the services they are delivered to: those must be callers too.
         try ("callers:\n  process-test:\n    token_sha256: \(digest)\n    may_use:\n      midtrans: [payment]\n"
             + "  checkout-service:\n    token_sha256: \(String(repeating: "a1", count: 32))\n    hooks_url: http://127.0.0.1:9/hooks\n"
@@ -92,13 +93,31 @@ final class GatewayProcess {
         process.arguments = ["serve", "--config", directory.appendingPathComponent("mingate.yaml").path]
         process.environment = GatewayHarness.environment
         logPath = directory.appendingPathComponent("gateway.log").path
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        try #require(FileManager.default.createFile(atPath: logPath, contents: nil), "created \(logPath)")
         process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()
     }
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    /// Starts a stand-in partner (which records what it receives) and a gateway pointed at it, waits until the
+    /// gateway answers, runs `body`, and stops the partner, also when `body` throws.
+    static func withPartner(
+        directory: URL, ledgerPath: String, _ body: (GatewayProcess, StandInPartner) async throws -> Void
+    ) async throws {
+        let partner = StandInPartner()
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let partnerApp = partner.application(onRunning: { continuation.yield($0) })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await partnerApp.runService() }
+            defer { group.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            let gateway = try GatewayProcess(directory: directory, ledgerPath: ledgerPath, partnerPort: await iterator.next()!)
+            try #require(try await gateway.client.up(), "the gateway started")
+            try await body(gateway, partner)
+        }
     }
 
     /// The lines it has logged so far.
@@ -118,7 +137,7 @@ final class GatewayProcess {
         let recorded = Set(
             try store.query(LedgerFilter(decision: "forward"), after: .start, limit: 1_000_000).compactMap { $0.document?["body_digest"]?.stringValue })
         for request in received {
-            let digest = HMAC<SHA256>.authenticationCode(for: request.body, using: key).map { String(format: "%02x", $0) }.joined()
+            let digest = KeyedDigests.hex(HMAC<SHA256>.authenticationCode(for: request.body, using: key))
             #expect(recorded.contains(String(digest.prefix(32))), "a request reached the partner without a record")
         }
     }
