@@ -24,6 +24,7 @@ enum NIOFloor {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(NIOHTTPServerRequestAggregator(maxContentLength: 1 << 20))
                     let upstream = upstreams[ObjectIdentifier(channel.eventLoop)]!.value
                     try channel.pipeline.syncOperations.addHandler(ProxyHandler(upstream: upstream))
                 }

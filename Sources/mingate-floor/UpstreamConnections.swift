@@ -31,6 +31,7 @@ final class UpstreamConnections {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(NIOHTTPClientResponseAggregator(maxContentLength: 1 << 20))
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
                 }
             }

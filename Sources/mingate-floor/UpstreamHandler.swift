@@ -1,30 +1,18 @@
 import NIOCore
 import NIOHTTP1
 
-/// Collects one partner answer at a time and hands it to the request waiting for it.
+/// Hands each partner answer (whole: NIO's aggregator collects it) to the request waiting for it.
 final class UpstreamHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = NIOHTTPClientResponseFull
 
     struct Closed: Error {}
 
     var waiting: EventLoopPromise<UpstreamConnections.Answer>?
-    private var head: HTTPResponseHead?
-    private var body = ByteBuffer()
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-            body.clear()
-        case .body(var part):
-            body.writeBuffer(&part)
-        case .end:
-            if let head, let waiting {
-                self.waiting = nil
-                waiting.succeed(.init(head: head, body: body))
-            }
-            head = nil
-        }
+        let response = unwrapInboundIn(data)
+        waiting?.succeed(.init(head: response.head, body: response.body ?? ByteBuffer()))
+        waiting = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
