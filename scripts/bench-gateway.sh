@@ -54,13 +54,9 @@ if [ "$SMOKE" = 1 ]; then
 else
   CONFIGURATION="${CONFIGURATION:-release}"
 fi
+. scripts/lib/bench-target.sh
 TARGET="${TARGET:-gateway}"
-case "$TARGET" in
-  gateway) PRODUCT=mingate ;;
-  floor) PRODUCT=mingate-floor; FLOOR_ARGS=() ;;
-  nio-floor) PRODUCT=mingate-floor; FLOOR_ARGS=(--nio) ;;
-  *) echo "bench: TARGET is gateway, floor or nio-floor, not '$TARGET'" >&2; exit 1 ;;
-esac
+target_product
 if [ -n "${MINGATE_BIN:-}" ] && [ "$TARGET" = gateway ]; then
   BIN="$MINGATE_BIN"   # another build to compare, e.g. an earlier commit's
 else
@@ -70,12 +66,11 @@ else
 fi
 
 WORK=$(mktemp -d /tmp/mingate-bench.XXXXXX)
-cleanup() { [ -n "${GW_PID:-}" ] && kill "$GW_PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"; }
+cleanup() { [ -n "${TARGET_PID:-}" ] && kill "$TARGET_PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 cp -r "$SHARED_BENCH" "$WORK/bench"
 chmod -R u+w "$WORK/bench"
-sed -i 's|^wrk.headers\["Content-Type"\] = "application/json"|&\nwrk.headers["Authorization"] = "Bearer bench-token-not-secret"\nwrk.headers["X-Mingate-Subject"] = "customer-8812"|' "$WORK/bench/post.lua"
-grep -q 'X-Mingate-Subject' "$WORK/bench/post.lua" || { echo "bench: could not patch post.lua" >&2; exit 1; }
+caller_headers "$WORK/bench/post.lua"
 if [ -n "${RATE:-}" ]; then
   DELAY_MS="${DELAY_MS:-10}"
   export CONNS=$(( RATE * DELAY_MS / 1000 ))
@@ -86,60 +81,46 @@ fi
 
 PIN_PREFIX=()
 [ "${PIN:-0}" = 1 ] && PIN_PREFIX=(taskset -c 1)
-if [ "$PRODUCT" = mingate-floor ]; then
-  "${PIN_PREFIX[@]}" "$BIN" --port "$GATEWAY_PORT" --upstream http://127.0.0.1:18080 "${FLOOR_ARGS[@]}" &
-  READY_PATH=
-else
-  MINGATE_PSEUDONYM_KEY=bench-pseudonym-key-0123456789abcdef MINGATE_LEDGER_KEY=bench-ledger-key-0123456789abcdef \
-    "${PIN_PREFIX[@]}" "$BIN" serve --partners bench/partners --policies bench/policies \
-    --ledger "sqlite:$WORK/ledger.sqlite" --port "$GATEWAY_PORT" --log-level warning &
-  READY_PATH=healthz
-fi
-GW_PID=$!
-# The floor has no health route: any HTTP answer (its 404) means it listens.
-for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/$READY_PATH" 2>/dev/null && break; sleep 0.1; done
-curl -s -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/$READY_PATH" || { echo "bench: $PRODUCT did not start" >&2; exit 1; }
+start_target "$BIN" "$GATEWAY_PORT" "$WORK/ledger.sqlite" warning "${PIN_PREFIX[@]}"
 
 export RESULTS_DIR="$WORK/results"
-GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT/p/logistics-co/delivery/v1/shipments" GATEWAY_PID=$GW_PID \
+GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT/p/logistics-co/delivery/v1/shipments" GATEWAY_PID=$TARGET_PID \
   bash "$WORK/bench/peers.sh"
 
-RSS=$(awk '/VmHWM/{print $2}' /proc/$GW_PID/status)
+RSS=$(awk '/VmHWM/{print $2}' /proc/$TARGET_PID/status)
 RESULT=$(ls -t "$RESULTS_DIR"/peers-*.txt | head -n1)
 row() { awk -v t="$1" '$1 == t' "$RESULT"; }
 GW=$(row gateway); FLT=$(row filter)
 [ -n "$GW" ] || { echo "bench: FAILED: no gateway row in $RESULT" >&2; exit 1; }
-if [ "$PRODUCT" = mingate-floor ]; then
-  # The floor forwards the payload whole: the partner must have seen all of it, and only 2xx came back.
-  fail=0
-  case "$GW" in *FAILED*|*non2xx*|*wrk-failed*) echo "bench: FAILED: the floor did not answer 2xx: $GW" >&2; fail=1;; esac
-  GW_BODY=$(awk '{print $7}' <<<"$GW"); PAYLOAD_BYTES=$(stat -c %s "$WORK/bench/payload.json")
-  [ "$GW_BODY" = "$PAYLOAD_BYTES" ] || { echo "bench: FAILED: the partner saw $GW_BODY B from the floor, not the payload's $PAYLOAD_BYTES" >&2; fail=1; }
-  [ "$(awk '{print $10}' <<<"$GW")" = 0 ] || { echo "bench: FAILED: wrk saw errors against the floor" >&2; fail=1; }
-  [ "$fail" = 0 ] || exit 1
-  echo "[bench] floor peak RSS ${RSS} kB" >&2
-  awk -v g="$(awk '{print $2}' <<<"$GW")" -v f="$(awk '{print $2}' <<<"$FLT")" -v n="$(awk '{print $2}' <<<"$(row nginx)")" \
-    -v what="$([ "$TARGET" = floor ] && echo "Hummingbird + AsyncHTTPClient" || echo "bare NIO handlers")" \
-    'BEGIN { printf "[bench] OK: %s (%s, no work) %.0f req/s = %.2fx the nginx+Lua filter, %.2fx plain nginx\n", "'"$TARGET"'", what, g, g/f, g/n }' >&2
-  exit 0
-fi
-ENTRIES=$(sqlite3 "$WORK/ledger.sqlite" "select count(*) from ledger_entries where kind='disclosure' and decision='forward'" 2>/dev/null || echo '?')
-REFUSED=$(sqlite3 "$WORK/ledger.sqlite" "select count(*) from ledger_entries where kind='disclosure' and decision='refuse'" 2>/dev/null || echo '?')
-# Bytes on disk per forwarded request, all in (records, shapes, indexes, leaf hashes, checkpoints), once the WAL is
-# folded back into the file: what the ledger costs real traffic.
-kill "$GW_PID" 2>/dev/null; wait "$GW_PID" 2>/dev/null || true; GW_PID=
-sqlite3 "$WORK/ledger.sqlite" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null 2>&1 || true
-LEDGER_BYTES=$(( $(stat -c %s "$WORK/ledger.sqlite") + $(stat -c %s "$WORK/ledger.sqlite-wal" 2>/dev/null || echo 0) ))
-PER_REQUEST=$(awk -v b="$LEDGER_BYTES" -v n="$ENTRIES" 'BEGIN { if (n > 0) printf "%.0f", b / n; else print "?" }')
-echo "[bench] gateway peak RSS ${RSS} kB; ledger: ${ENTRIES} forwards, ${REFUSED} refusals recorded, ${PER_REQUEST} bytes on disk per forwarded request" >&2
+# What the partner must have seen: the filter's body from the gateway (the same job), the whole payload from a floor.
+# Only the gateway has a ledger to read.
+case "$TARGET" in
+  gateway)
+    WHAT=gateway; WANT_BODY=$(awk '{print $7}' <<<"$FLT"); WANT_FROM="from the filter"
+    ENTRIES=$(sqlite3 "$WORK/ledger.sqlite" "select count(*) from ledger_entries where kind='disclosure' and decision='forward'" 2>/dev/null || echo '?')
+    REFUSED=$(sqlite3 "$WORK/ledger.sqlite" "select count(*) from ledger_entries where kind='disclosure' and decision='refuse'" 2>/dev/null || echo '?')
+    # Bytes on disk per forwarded request, all in (records, shapes, indexes, leaf hashes, checkpoints), once the WAL
+    # is folded back into the file: what the ledger costs real traffic.
+    kill "$TARGET_PID" 2>/dev/null; wait "$TARGET_PID" 2>/dev/null || true; TARGET_PID=
+    sqlite3 "$WORK/ledger.sqlite" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null 2>&1 || true
+    LEDGER_BYTES=$(( $(stat -c %s "$WORK/ledger.sqlite") + $(stat -c %s "$WORK/ledger.sqlite-wal" 2>/dev/null || echo 0) ))
+    PER_REQUEST=$(awk -v b="$LEDGER_BYTES" -v n="$ENTRIES" 'BEGIN { if (n > 0) printf "%.0f", b / n; else print "?" }')
+    echo "[bench] gateway peak RSS ${RSS} kB; ledger: ${ENTRIES} forwards, ${REFUSED} refusals recorded, ${PER_REQUEST} bytes on disk per forwarded request" >&2
+    ;;
+  *)
+    WHAT="$TARGET ($([ "$TARGET" = floor ] && echo "Hummingbird + AsyncHTTPClient" || echo "bare NIO handlers"), no work)"
+    WANT_BODY=$(stat -c %s "$WORK/bench/payload.json"); WANT_FROM="(the whole payload)"; REFUSED=0
+    echo "[bench] $TARGET peak RSS ${RSS} kB" >&2
+    ;;
+esac
 
 # The checks that make the figures mean something.
 fail=0
-case "$GW" in *FAILED*|*non2xx*|*wrk-failed*) echo "bench: FAILED: the gateway did not answer 2xx to bench traffic: $GW" >&2; fail=1;; esac
-GW_BODY=$(awk '{print $7}' <<<"$GW"); FLT_BODY=$(awk '{print $7}' <<<"$FLT"); GW_ERR=$(awk '{print $10}' <<<"$GW")
-[ "$GW_BODY" = "$FLT_BODY" ] || { echo "bench: FAILED: the partner saw $GW_BODY B from the gateway, $FLT_BODY B from the filter" >&2; fail=1; }
-[ "$GW_ERR" = 0 ] || { echo "bench: FAILED: wrk saw $GW_ERR errors against the gateway" >&2; fail=1; }
+case "$GW" in *FAILED*|*non2xx*|*wrk-failed*) echo "bench: FAILED: the $TARGET did not answer 2xx to bench traffic: $GW" >&2; fail=1;; esac
+GW_BODY=$(awk '{print $7}' <<<"$GW"); GW_ERR=$(awk '{print $10}' <<<"$GW")
+[ "$GW_BODY" = "$WANT_BODY" ] || { echo "bench: FAILED: the partner saw $GW_BODY B from the $TARGET, $WANT_BODY B $WANT_FROM" >&2; fail=1; }
+[ "$GW_ERR" = 0 ] || { echo "bench: FAILED: wrk saw $GW_ERR errors against the $TARGET" >&2; fail=1; }
 [ "$REFUSED" = 0 ] || { echo "bench: FAILED: the gateway refused $REFUSED bench requests" >&2; fail=1; }
 [ "$fail" = 0 ] || exit 1
-awk -v g="$(awk '{print $2}' <<<"$GW")" -v f="$(awk '{print $2}' <<<"$FLT")" -v n="$(awk '{print $2}' <<<"$(row nginx)")" \
-  'BEGIN { printf "[bench] OK: gateway %.0f req/s = %.2fx the nginx+Lua filter, %.2fx plain nginx\n", g, g/f, g/n }' >&2
+awk -v g="$(awk '{print $2}' <<<"$GW")" -v f="$(awk '{print $2}' <<<"$FLT")" -v n="$(awk '{print $2}' <<<"$(row nginx)")" -v what="$WHAT" \
+  'BEGIN { printf "[bench] OK: %s %.0f req/s = %.2fx the nginx+Lua filter, %.2fx plain nginx\n", what, g, g/f, g/n }' >&2

@@ -18,13 +18,8 @@ ROOT=$(pwd)
 OUT="${1:-docs/flame-after.svg}"
 SECS="${SECS:-8}"
 SHARED_BENCH="${SHARED_BENCH:-$ROOT/../shared/bench}"
-TARGET="${TARGET:-gateway}"
-case "$TARGET" in
-  gateway) PRODUCT=mingate ;;
-  floor) PRODUCT=mingate-floor; FLOOR_ARGS=() ;;
-  nio-floor) PRODUCT=mingate-floor; FLOOR_ARGS=(--nio) ;;
-  *) echo "profile: TARGET is gateway, floor or nio-floor, not '$TARGET'" >&2; exit 1 ;;
-esac
+. scripts/lib/bench-target.sh
+target_product
 BIN="${BIN:-$ROOT/.build/release/$PRODUCT}"
 [ -x "$BIN" ] || swift build -c release --product "$PRODUCT"
 PERF="${PERF:-1}"
@@ -33,7 +28,7 @@ for p in $TOOLS; do command -v "$p" >/dev/null || { echo "profile: needs $p (apt
 
 WORK=$(mktemp -d /tmp/mingate-profile.XXXXXX)
 cleanup() {
-  [ -n "${GW:-}" ] && kill "$GW" 2>/dev/null
+  [ -n "${TARGET_PID:-}" ] && kill "$TARGET_PID" 2>/dev/null
   [ -f "$WORK/up/nginx.pid" ] && kill "$(cat "$WORK/up/nginx.pid")" 2>/dev/null
   wait 2>/dev/null || true
   rm -rf "$WORK"
@@ -44,27 +39,18 @@ sed -e "s|@DIR@|$WORK/up|g; s|@WORKERS@|1|g; s|@PORT_UP@|18080|g; s|@PORT_CAP@|1
   "$SHARED_BENCH/conf/upstream.nginx.conf.in" > "$WORK/up/nginx.conf"
 nginx -p "$WORK/up/" -e "$WORK/up/error.log" -c "$WORK/up/nginx.conf" -g 'daemon on;'
 cp "$SHARED_BENCH/post.lua" "$SHARED_BENCH/payload.json" "$WORK/"
-sed -i 's|^wrk.headers\["Content-Type"\] = "application/json"|&\nwrk.headers["Authorization"] = "Bearer bench-token-not-secret"\nwrk.headers["X-Mingate-Subject"] = "customer-8812"|' "$WORK/post.lua"
+caller_headers "$WORK/post.lua"
 
-if [ "$PRODUCT" = mingate-floor ]; then
-  "$BIN" --port 18090 --upstream http://127.0.0.1:18080 "${FLOOR_ARGS[@]}" &
-else
-  MINGATE_PSEUDONYM_KEY=bench-pseudonym-key-0123456789abcdef MINGATE_LEDGER_KEY=bench-ledger-key-0123456789abcdef \
-    "$BIN" serve --partners bench/partners --policies bench/policies --ledger "sqlite:$WORK/ledger.sqlite" \
-    --port 18090 --log-level error &
-fi
-GW=$!
-# Any HTTP answer means it listens (the floor has no /healthz: its 404 will do).
-for _ in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:18090/healthz 2>/dev/null && break; sleep 0.1; done
+start_target "$BIN" 18090 "$WORK/ledger.sqlite" error
 URL=http://127.0.0.1:18090/p/logistics-co/delivery/v1/shipments
 (cd "$WORK" && PAYLOAD="$WORK/payload.json" wrk -t1 -c32 -d2s -s post.lua "$URL" >/dev/null)
-T0=$(awk '{print $14+$15}' /proc/$GW/stat)
+T0=$(awk '{print $14+$15}' /proc/$TARGET_PID/stat)
 if [ "$PERF" = 1 ]; then
-  perf record -F 999 -g -o "$WORK/perf.data" -p "$GW" -- sleep "$SECS" >/dev/null 2>&1 &
+  perf record -F 999 -g -o "$WORK/perf.data" -p "$TARGET_PID" -- sleep "$SECS" >/dev/null 2>&1 &
   PERF_PID=$!
 fi
 (cd "$WORK" && PAYLOAD="$WORK/payload.json" wrk -t1 -c32 -d"${SECS}s" --latency -s post.lua "$URL" > "$WORK/wrk.txt")
-T1=$(awk '{print $14+$15}' /proc/$GW/stat)
+T1=$(awk '{print $14+$15}' /proc/$TARGET_PID/stat)
 [ -n "${PERF_PID:-}" ] && { wait "$PERF_PID" || true; }
 if grep -q "Non-2xx" "$WORK/wrk.txt"; then echo "profile: the gateway refused bench traffic" >&2; grep Non-2xx "$WORK/wrk.txt" >&2; exit 1; fi
 REQ=$(awk '/^WRKSTAT/{for(i=1;i<=NF;i++) if ($i ~ /^requests=/) {split($i,a,"="); print a[2]}}' "$WORK/wrk.txt")
